@@ -1,0 +1,40 @@
+/** Help texts. Kept free of imports so `secure-stack --help` loads almost nothing. */
+
+export const MAIN_HELP = `secure-stack: a FastAPI + Next.js + PostgreSQL + Docker + GitHub Actions stack, secure by default
+
+Usage:
+  secure-stack new <name> [options]     create a project (same as: npm create secure-stack@latest <name>)
+  secure-stack help [command]           show help
+  secure-stack --version                print the version
+
+Run "secure-stack new --help" for the options of new.
+
+Exit codes: 0 done, 1 failed, 2 bad input (nothing written), 130 cancelled.
+`;
+
+export const NEW_HELP = `Usage: secure-stack new <name> [options]
+       npm create secure-stack@latest <name> -- [options]
+
+Answers (each also asked by the wizard; flags win over --answers, which wins over the preset):
+  --preset <name|path>         built-in preset (default, api-only, strict) or a preset YAML file [default]
+  --answers <file>             answers from a YAML file (keys: projectName, layers, cloud, multiTenant,
+                               oidcIssuer, oidcAudience, securityContact)
+  --layers <list>              comma-separated: api,web,db,containers,ci,docs
+  --cloud <aws|gcp|azure|none> cloud for OIDC deploys
+  --multi-tenant               tenant claim + row-level security per tenant (default)
+  --no-multi-tenant            single tenant
+  --oidc-issuer <url>          identity provider issuer URL (https; http only for localhost)
+  --oidc-audience <aud>        the API's audience ("<name>-api" by default)
+  --security-contact <uri>     e-mail, mailto:, tel: or https: contact for SECURITY.md and security.txt
+
+Behaviour:
+  -y, --yes                    no questions: take the defaults, the preset and the flags
+  --dry-run                    print the plan (CREATE / UPDATE / UNCHANGED per file); write nothing
+  --json                       machine-readable output (the plan with --dry-run, the result otherwise)
+  --git / --no-git             git init and a first commit (default: --git)
+  --install / --no-install     install dependencies (default: asked; --no-install with --yes)
+  --allow-nonempty             write into an existing non-empty directory; a file that differs from
+                               what would be generated is a conflict and stops the run
+  --overwrite                  with --allow-nonempty: replace differing files (listed as UPDATE)
+  -h, --help                   this help
+`;

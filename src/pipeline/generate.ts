@@ -1,0 +1,77 @@
+/**
+ * answers → render → format → Tree. Every command that needs "what the templates say for these answers"
+ * (new, and later diff/add/upgrade) calls renderProject(); only `new` commits the Tree to disk.
+ */
+import { canonicalLayers, type Answers } from '../answers/schema.js';
+import { RenderError } from '../errors.js';
+import { formatFiles } from '../format/format.js';
+import { LAYERS, baseLayer } from '../layers/registry.js';
+import type { LayerDefinition } from '../layers/types.js';
+import { MANIFEST_FILE, serializeManifest, sha256, type Manifest } from '../manifest/manifest.js';
+import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
+import type { PresetRef } from '../presets/presets.js';
+import { renderLayer } from '../render/templates.js';
+import type { Tree } from '../tree/tree.js';
+import { buildContext } from './context.js';
+
+export interface ProjectFile {
+  path: string;
+  content: Buffer;
+  executable: boolean;
+  layer: LayerDefinition['id'];
+}
+
+export interface RenderedProject {
+  files: ProjectFile[];
+  manifest: Manifest;
+  /** Chosen layers this version has no templates for yet. */
+  pendingLayers: LayerDefinition[];
+}
+
+export interface RenderInput {
+  answers: Answers;
+  presets: PresetRef[];
+  generatedOn: string;
+}
+
+export async function renderProject(input: RenderInput): Promise<RenderedProject> {
+  const context = buildContext(input.answers, input.generatedOn);
+  const chosen = canonicalLayers(input.answers.layers).map((id) => LAYERS[id]);
+  const rendered = new Map<string, ProjectFile>();
+  for (const layer of [baseLayer, ...chosen.filter((definition) => definition.generated)]) {
+    const layerContext = layer.context ? { ...context, ...layer.context(context) } : context;
+    for (const file of renderLayer(layer.id, layerContext)) {
+      const destination = layer.place ? layer.place(file.path, context) : file.path;
+      if (destination === undefined) continue;
+      const previous = rendered.get(destination);
+      if (previous) throw new RenderError(`layers ${previous.layer} and ${layer.id} both generate ${destination}`);
+      rendered.set(destination, { path: destination, content: file.content, executable: file.executable, layer: layer.id });
+    }
+  }
+
+  const formatted = await formatFiles([...rendered.values()].map((file) => ({ path: file.path, content: file.content.toString('utf8') })));
+  for (const [filePath, text] of formatted) rendered.get(filePath)!.content = Buffer.from(text, 'utf8');
+
+  const files = [...rendered.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const manifest: Manifest = {
+    schemaVersion: 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    templateVersion: TOOL_VERSION,
+    generatedOn: input.generatedOn,
+    presets: input.presets.map((preset) => ({ name: preset.name, builtin: preset.builtin })),
+    answers: context.answers,
+    layers: Object.fromEntries(
+      [baseLayer, ...chosen].map((layer) => [layer.id, { directory: layer.directory, generated: layer.generated }]),
+    ),
+    files: Object.fromEntries(files.map((file) => [file.path, { layer: file.layer, sha256: sha256(file.content) }])),
+  };
+  return { files, manifest, pendingLayers: chosen.filter((definition) => !definition.generated) };
+}
+
+/** Renders the project into the Tree (in memory), manifest included. */
+export async function writeProject(tree: Tree, input: RenderInput): Promise<RenderedProject> {
+  const project = await renderProject(input);
+  for (const file of project.files) tree.write(file.path, file.content, { executable: file.executable });
+  tree.write(MANIFEST_FILE, serializeManifest(project.manifest));
+  return project;
+}

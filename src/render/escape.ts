@@ -1,0 +1,375 @@
+/**
+ * Context-aware escaping helpers for template values.
+ *
+ * Every user answer that reaches a generated file goes through exactly one of these helpers, chosen by the
+ * syntax of the spot it lands in (SQL, YAML, a GitHub Actions workflow, a shell script, Python, JS/TS, TOML,
+ * Markdown). Each helper returns text that the target's own parser reads back as the very same value, or throws
+ * a one-line `RenderError` when the target cannot hold the value faithfully. No answer may change the meaning
+ * of a generated file.
+ *
+ * Shared rules:
+ * - Strings pass as they are; finite numbers, bigints and booleans are converted with `String()`; anything else
+ *   (undefined, null, objects, NaN, ...) throws, so a missing value can never turn into the text "undefined".
+ *   Only `json` accepts objects.
+ * - Lone UTF-16 surrogates are refused everywhere: they cannot be written to a UTF-8 file without becoming U+FFFD.
+ * - Error messages name the helper and the problem and show the value JSON-escaped and truncated, never a raw
+ *   control character.
+ *
+ * The helpers return plain strings; the renderer must not HTML-escape them again (compile with `noEscape`).
+ */
+import { RenderError } from '../errors.js';
+
+/** Longest preview of a value shown in an error message (characters of escaped text). */
+const PREVIEW_MAX = 60;
+
+/** PostgreSQL NAMEDATALEN - 1: longer identifiers are silently truncated by the server. */
+const PG_MAX_IDENT_BYTES = 63;
+
+/** Longest value `ident` lets through (npm's package-name limit, generous for every derived name). */
+const IDENT_MAX = 214;
+const IDENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const LONE_SURROGATE_RE = /\p{Cs}/u;
+/** Characters never shown raw in an error message: controls, format/bidi characters, line/paragraph separators. */
+const UNSAFE_IN_MESSAGE_RE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+function hex(cp: number, width: number): string {
+  return cp.toString(16).toUpperCase().padStart(width, '0');
+}
+
+function codePoint(ch: string): number {
+  // `for (const ch of s)` never yields an empty string, so codePointAt(0) is always defined.
+  return ch.codePointAt(0) ?? 0;
+}
+
+/** JSON-style, terminal-safe, truncated rendering of a value for error messages. */
+function preview(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    let out = '';
+    for (const ch of value) {
+      let piece: string;
+      if (ch === '"') piece = '\\"';
+      else if (ch === '\\') piece = '\\\\';
+      else if (ch === '\n') piece = '\\n';
+      else if (ch === '\r') piece = '\\r';
+      else if (ch === '\t') piece = '\\t';
+      else if (UNSAFE_IN_MESSAGE_RE.test(ch)) {
+        const cp = codePoint(ch);
+        piece = cp > 0xffff ? `\\u{${hex(cp, 1)}}` : `\\u${hex(cp, 4)}`;
+      } else piece = ch;
+      if (out.length + piece.length > PREVIEW_MAX) return `"${out}"… (${value.length} chars)`;
+      out += piece;
+    }
+    return `"${out}"`;
+  }
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+function fail(helper: string, problem: string, value: unknown): never {
+  throw new RenderError(`${helper}: ${problem} (got ${preview(value)})`);
+}
+
+/** The value as a string: strings as they are, finite numbers/bigints/booleans via String(), anything else throws. */
+function toText(helper: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return String(value);
+    return fail(helper, 'expected a string, not a non-finite number', value);
+  }
+  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return fail(helper, 'expected a string value; a missing or structured value cannot be rendered', value);
+}
+
+/** toText, plus refusal of lone surrogates (they cannot be written as UTF-8). */
+function text(helper: string, value: unknown): string {
+  const s = toText(helper, value);
+  if (LONE_SURROGATE_RE.test(s)) {
+    fail(helper, 'contains a lone UTF-16 surrogate, which cannot be written as UTF-8', s);
+  }
+  return s;
+}
+
+function refuseNul(helper: string, s: string, target: string): void {
+  if (s.includes('\0')) fail(helper, `contains a NUL character, which ${target} cannot hold`, s);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQL (PostgreSQL)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A PostgreSQL quoted identifier `"..."` with `"` doubled. Refuses the empty string, NUL, other C0 controls and
+ * DEL (a line break inside an identifier is legal but fragile under line-ending conversion, and never intended),
+ * and anything longer than 63 UTF-8 bytes, which PostgreSQL would silently truncate.
+ */
+export function sqlIdent(value: unknown): string {
+  const helper = 'sqlIdent';
+  const s = text(helper, value);
+  if (s === '') fail(helper, 'an identifier cannot be empty', s);
+  refuseNul(helper, s, 'a PostgreSQL identifier');
+  if (/[\x01-\x1f\x7f]/.test(s)) fail(helper, 'contains a control character; refusing it in an identifier', s);
+  const bytes = Buffer.byteLength(s, 'utf8');
+  if (bytes > PG_MAX_IDENT_BYTES) {
+    fail(helper, `is ${bytes} bytes long; PostgreSQL silently truncates identifiers to ${PG_MAX_IDENT_BYTES} bytes`, s);
+  }
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A PostgreSQL string constant whose value does not depend on `standard_conforming_strings` and that psql does not
+ * interpolate (`:var` is not expanded inside quotes). Plain values become `'...'` with `'` doubled; a value with a
+ * backslash or a control character becomes an escape string `E'...'` (backslash doubled, `'` doubled, controls as
+ * `\n`, `\t`, `\xNN`), so the generated file stays free of raw control characters. NUL is refused.
+ */
+export function sqlLiteral(value: unknown): string {
+  const helper = 'sqlLiteral';
+  const s = text(helper, value);
+  refuseNul(helper, s, 'PostgreSQL text');
+  if (!/[\\\x01-\x1f\x7f]/.test(s)) return `'${s.replaceAll("'", "''")}'`;
+  let out = "E'";
+  for (const ch of s) {
+    const cp = codePoint(ch);
+    if (ch === '\\') out += '\\\\';
+    // '' rather than \' : \' is rejected when backslash_quote = off.
+    else if (ch === "'") out += "''";
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// YAML and GitHub Actions
+// ---------------------------------------------------------------------------------------------------------------
+
+function yamlDoubleQuoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = codePoint(ch);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp === 0x85) out += '\\N';
+    else if (cp === 0x2028) out += '\\L';
+    else if (cp === 0x2029) out += '\\P';
+    // C0, DEL and C1 controls are outside YAML's printable set.
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${hex(cp, 2)}`;
+    // A BOM may not appear inside a document; U+FFFE/U+FFFF are not printable.
+    else if (cp === 0xfeff || cp === 0xfffe || cp === 0xffff) out += `\\u${hex(cp, 4)}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/**
+ * A YAML 1.2 double-quoted scalar, valid in block and flow context: `\`, `"`, every control character, U+0085
+ * (`\N`), U+2028 (`\L`), U+2029 (`\P`) and non-printable BOM/noncharacters are escaped. Lone surrogates are refused.
+ */
+export function yamlStr(value: unknown): string {
+  return yamlDoubleQuoted(text('yamlStr', value));
+}
+
+/**
+ * `yamlStr` for GitHub Actions workflow files, with GitHub expression syntax neutralised: every `${{` becomes
+ * `${{ '$' }}{{`, so Actions evaluates `'$'` to a literal `$` and never sees the user's text as an expression.
+ * Note: this protects the workflow layer only; a value used inside `run:` must also be quoted for the shell.
+ */
+const GHA_NEUTRALISED_OPEN = "${{ '$' }}{{";
+
+export function ghaStr(value: unknown): string {
+  const s = text('ghaStr', value);
+  // split/join, not replaceAll: in a replacement string `$'` and `$$` are substitution patterns.
+  return yamlDoubleQuoted(s.split('${{').join(GHA_NEUTRALISED_OPEN));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shell
+// ---------------------------------------------------------------------------------------------------------------
+
+/** One POSIX shell word: single-quoted, with `'` written as `'\''`. NUL is refused (no shell string can hold it). */
+export function shellQuote(value: unknown): string {
+  const helper = 'shellQuote';
+  const s = text(helper, value);
+  refuseNul(helper, s, 'a shell word');
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Python, JS/TS, JSON
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A Python 3 `str` literal in double quotes, pure ASCII: `\`, `"`, `\n`, `\r`, `\t` by name, other C0/C1 controls
+ * and DEL as `\xNN`, every other non-ASCII character as `\uXXXX` / `\UXXXXXXXX`. Not for f-strings.
+ */
+export function pyStr(value: unknown): string {
+  const s = text('pyStr', value);
+  let out = '"';
+  for (const ch of s) {
+    const cp = codePoint(ch);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${hex(cp, 2).toLowerCase()}`;
+    else if (cp > 0xffff) out += `\\U${hex(cp, 8).toLowerCase()}`;
+    else if (cp > 0x7e) out += `\\u${hex(cp, 4).toLowerCase()}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/** Escapes, after JSON.stringify, what JSON leaves raw but JS/HTML embedding must not see raw. */
+const JS_EXTRA_RE = /[<\u2028\u2029\u007f-\u009f\ufeff]/g;
+function jsExtra(jsonText: string): string {
+  return jsonText.replace(JS_EXTRA_RE, (ch) => `\\u${hex(codePoint(ch), 4).toLowerCase()}`);
+}
+
+/**
+ * A JS/TS string literal in double quotes: JSON.stringify, plus `<` as `\u003c` (so `</script>` or `<!--` cannot
+ * appear), U+2028/U+2029, DEL, C1 controls and BOM as `\uXXXX`. Lone surrogates are refused.
+ */
+export function jsStr(value: unknown): string {
+  return jsExtra(JSON.stringify(text('jsStr', value)));
+}
+
+/**
+ * JSON text for embedding in JS or HTML: JSON.stringify with the same extra escapes as `jsStr`. Objects and arrays
+ * are allowed; undefined, functions, symbols, bigints, non-finite numbers, lone surrogates and cycles anywhere in
+ * the value are refused (JSON.stringify would otherwise drop them, turn them into null, or omit the text).
+ */
+export function json(value: unknown): string {
+  const helper = 'json';
+  const check = (v: unknown): void => {
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+      fail(helper, 'value (or a member of it) is not representable in JSON', v);
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) fail(helper, 'non-finite numbers are not representable in JSON', v);
+    if (typeof v === 'string' && LONE_SURROGATE_RE.test(v)) {
+      fail(helper, 'contains a lone UTF-16 surrogate, which cannot be written as UTF-8', v);
+    }
+  };
+  let out: string | undefined;
+  try {
+    out = JSON.stringify(value, (key: string, v: unknown) => {
+      check(key);
+      check(v);
+      return v;
+    });
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    fail(helper, 'value is not JSON-serialisable (circular reference?)', typeof value === 'object' ? value : undefined);
+  }
+  if (out === undefined) return fail(helper, 'value is not representable in JSON', value);
+  return jsExtra(out);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// TOML
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A TOML basic string: `\"`, `\\`, `\b \t \n \f \r`, other C0 controls, DEL, C1 controls, U+2028/U+2029 and BOM
+ * as `\uXXXX`. Lone surrogates are refused.
+ */
+export function tomlStr(value: unknown): string {
+  const s = text('tomlStr', value);
+  let out = '"';
+  for (const ch of s) {
+    const cp = codePoint(ch);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '"') out += '\\"';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\r') out += '\\r';
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) {
+      out += `\\u${hex(cp, 4)}`;
+    } else out += ch;
+  }
+  return `${out}"`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Markdown
+// ---------------------------------------------------------------------------------------------------------------
+
+/** ASCII punctuation that can start or close Markdown/GFM syntax; escaped with a backslash (all are CommonMark-escapable). */
+const MD_BACKSLASH = new Set(['\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '.', '!', '|', '~', '^', '$']);
+const MD_ENTITY: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+/** Controls and invisible format/bidi characters: written as numeric character references, never raw. */
+const MD_INVISIBLE_RE = /[\p{Cc}\p{Cf}]/u;
+
+/**
+ * Text for a Markdown paragraph, list item or table cell. Line breaks (LF, CR, CRLF, U+0085, U+2028, U+2029)
+ * collapse to one space each; Markdown punctuation is backslash-escaped, `<`, `>`, `&` become entities, `:`
+ * before `/` is escaped (no bare-URL autolinks), controls and bidi/format characters become `&#xNN;`, and
+ * leading/trailing blanks become `&#32;`/`&#9;` (no indented code block or hard line break). NUL is refused.
+ * No link, image, HTML tag, heading, list, emphasis or table-cell break can come out of the value.
+ */
+export function mdText(value: unknown): string {
+  const helper = 'mdText';
+  const s = text(helper, value);
+  refuseNul(helper, s, 'Markdown');
+  const chars = Array.from(s.replace(/\r\n|[\n\r\u0085\u2028\u2029]/g, ' '));
+  const pieces = chars.map((ch, i) => {
+    if (MD_BACKSLASH.has(ch)) return `\\${ch}`;
+    const entity = MD_ENTITY[ch];
+    if (entity !== undefined) return entity;
+    if (ch === ':' && chars[i + 1] === '/') return '\\:';
+    if (ch !== '\t' && MD_INVISIBLE_RE.test(ch)) return `&#x${hex(codePoint(ch), 2)};`;
+    return ch;
+  });
+  const blank = (ch: string | undefined): boolean => ch === ' ' || ch === '\t';
+  const asEntity = (ch: string): string => (ch === ' ' ? '&#32;' : '&#9;');
+  for (let i = 0; i < pieces.length && blank(pieces[i]); i++) pieces[i] = asEntity(chars[i] ?? ' ');
+  for (let i = pieces.length - 1; i >= 0 && blank(pieces[i]); i--) pieces[i] = asEntity(chars[i] ?? ' ');
+  return pieces.join('');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Derived identifiers
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Last line of defence for values the tool derived and validated itself (a Python package name, a role prefix,
+ * a date): returns the value unchanged if it matches /^[A-Za-z0-9][A-Za-z0-9._-]*$/ and is at most 214
+ * characters, otherwise throws. It does not escape anything.
+ */
+export function ident(value: unknown): string {
+  const helper = 'ident';
+  const s = toText(helper, value);
+  if (s.length > IDENT_MAX || !IDENT_RE.test(s)) {
+    fail(helper, `not a plain identifier (letters, digits, '.', '_', '-', starting with a letter or digit, at most ${IDENT_MAX} characters)`, s);
+  }
+  return s;
+}
+
+/** The helpers the renderer registers with Handlebars, by name. */
+export const ESCAPE_HELPERS = {
+  sqlIdent,
+  sqlLiteral,
+  yamlStr,
+  ghaStr,
+  shellQuote,
+  pyStr,
+  jsStr,
+  tomlStr,
+  mdText,
+  ident,
+  json,
+} as const;
