@@ -317,7 +317,7 @@ const MD_INVISIBLE_RE = /[\p{Cc}\p{Cf}]/u;
 /**
  * Text for a Markdown paragraph, list item or table cell. Line breaks (LF, CR, CRLF, U+0085, U+2028, U+2029)
  * collapse to one space each; Markdown punctuation is backslash-escaped, `<`, `>`, `&` become entities, `:`
- * before `/` is escaped (no bare-URL autolinks), controls and bidi/format characters become `&#xNN;`, and
+ * before `/` is escaped (no bare-URL autolinks), a leading `=` is escaped (no setext heading), controls and bidi/format characters become `&#xNN;`, and
  * leading/trailing blanks become `&#32;`/`&#9;` (no indented code block or hard line break). NUL is refused.
  * No link, image, HTML tag, heading, list, emphasis or table-cell break can come out of the value.
  */
@@ -331,6 +331,8 @@ export function mdText(value: unknown): string {
     const entity = MD_ENTITY[ch];
     if (entity !== undefined) return entity;
     if (ch === ':' && chars[i + 1] === '/') return '\\:';
+    // A leading '=' could turn the previous line of the template into a setext heading.
+    if (ch === '=' && i === 0) return '\\=';
     if (ch !== '\t' && MD_INVISIBLE_RE.test(ch)) return `&#x${hex(codePoint(ch), 2)};`;
     return ch;
   });
@@ -359,6 +361,39 @@ export function ident(value: unknown): string {
   return s;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Mermaid labels and line-based fields
+// ---------------------------------------------------------------------------------------------------------------
+
+const MERMAID_PLAIN_RE = /^[A-Za-z0-9 ,.:/()_+-]$/;
+
+/**
+ * A quoted Mermaid label `"..."`: every character outside a small plain set becomes a Mermaid entity code
+ * (`#35;` for `#`, `#quot;` would also do for `"`), so no value can close the label, start a new node or edge,
+ * or inject a directive or HTML. Line breaks are refused: a label is one line.
+ */
+export function mermaidText(value: unknown): string {
+  const helper = 'mermaidText';
+  const s = text(helper, value);
+  if (/[\r\n\u2028\u2029\u0085]/.test(s)) fail(helper, 'a Mermaid label is one line', s);
+  let out = '';
+  for (const ch of s) out += MERMAID_PLAIN_RE.test(ch) ? ch : `#${codePoint(ch)};`;
+  return `"${out}"`;
+}
+
+/**
+ * A value in a line-based `Field: value` file (security.txt, RFC 9116): returned unchanged, but refused when
+ * it holds a control character, a line or paragraph separator, or leading/trailing whitespace, since any of
+ * those could start a new field or hide one.
+ */
+export function lineValue(value: unknown): string {
+  const helper = 'lineValue';
+  const s = text(helper, value);
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(s)) fail(helper, 'contains a control character or line break', s);
+  if (s.trim() !== s || s === '') fail(helper, 'is empty or has leading or trailing whitespace', s);
+  return s;
+}
+
 /** The helpers the renderer registers with Handlebars, by name. */
 export const ESCAPE_HELPERS = {
   sqlIdent,
@@ -372,4 +407,6 @@ export const ESCAPE_HELPERS = {
   mdText,
   ident,
   json,
+  mermaidText,
+  lineValue,
 } as const;
