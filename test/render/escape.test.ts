@@ -460,7 +460,7 @@ describe('sqlLiteral / sqlIdent through psql and a real server', () => {
 
   const hex = (v: string): string => Buffer.from(v, 'utf8').toString('hex');
 
-  it.each(['on', 'off'])('sqlLiteral reads back exactly with standard_conforming_strings = %s, psql :vars untouched', (scs, ctx) => {
+  it.for(['on', 'off'])('sqlLiteral reads back exactly with standard_conforming_strings = %s, psql :vars untouched', (scs, ctx) => {
     if (skipReason !== undefined) return skipOrFail(ctx, skipReason);
     const values = accepted('sqlLiteral');
     const script = [
@@ -676,7 +676,7 @@ describe('shellQuote (real sh and bash)', () => {
     expect(shellPath('sh')).toBeDefined();
   });
 
-  it.each(['sh', 'bash'])('%s prints exactly the input for the quoted word, keeps it one word, runs nothing', (shell, ctx) => {
+  it.for(['sh', 'bash'])('%s prints exactly the input for the quoted word, keeps it one word, runs nothing', (shell, ctx) => {
     const path = shellPath(shell);
     if (path === undefined) return skipOrFail(ctx, `${shell} is not installed`);
     const run = (script: string): string =>
