@@ -99,6 +99,27 @@ function refuseNul(helper: string, s: string, target: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Backslash escaping shared by the C-like string syntaxes (SQL E'', YAML, Python, TOML)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Escapes every one of these targets spells the same way. */
+const C_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const DOUBLE_QUOTED_ESCAPES = { ...C_ESCAPES, '"': '\\"' };
+// '' rather than \' : \' is rejected when backslash_quote = off.
+const SQL_E_ESCAPES = { ...C_ESCAPES, "'": "''" };
+const YAML_ESCAPES = { ...DOUBLE_QUOTED_ESCAPES, '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' };
+
+const isC0OrDel = (cp: number): boolean => cp < 0x20 || cp === 0x7f;
+const isC1 = (cp: number): boolean => cp >= 0x80 && cp <= 0x9f;
+
+/** Each character: its named escape, else what `other` makes of its code point, else itself. */
+function escapeEach(s: string, named: Readonly<Record<string, string>>, other: (cp: number) => string | undefined): string {
+  let out = '';
+  for (const ch of s) out += named[ch] ?? other(codePoint(ch)) ?? ch;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // SQL (PostgreSQL)
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -131,21 +152,8 @@ export function sqlLiteral(value: unknown): string {
   const s = text(helper, value);
   refuseNul(helper, s, 'PostgreSQL text');
   if (!/[\\\x01-\x1f\x7f]/.test(s)) return `'${s.replaceAll("'", "''")}'`;
-  let out = "E'";
-  for (const ch of s) {
-    const cp = codePoint(ch);
-    if (ch === '\\') out += '\\\\';
-    // '' rather than \' : \' is rejected when backslash_quote = off.
-    else if (ch === "'") out += "''";
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else out += ch;
-  }
-  return `${out}'`;
+  const escaped = escapeEach(s, SQL_E_ESCAPES, (cp) => (isC0OrDel(cp) ? `\\x${hex(cp, 2)}` : undefined));
+  return `E'${escaped}'`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -153,24 +161,14 @@ export function sqlLiteral(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 function yamlDoubleQuoted(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = codePoint(ch);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp === 0x85) out += '\\N';
-    else if (cp === 0x2028) out += '\\L';
-    else if (cp === 0x2029) out += '\\P';
+  const escaped = escapeEach(s, YAML_ESCAPES, (cp) => {
     // C0, DEL and C1 controls are outside YAML's printable set.
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${hex(cp, 2)}`;
+    if (isC0OrDel(cp) || isC1(cp)) return `\\x${hex(cp, 2)}`;
     // A BOM may not appear inside a document; U+FFFE/U+FFFF are not printable.
-    else if (cp === 0xfeff || cp === 0xfffe || cp === 0xffff) out += `\\u${hex(cp, 4)}`;
-    else out += ch;
-  }
-  return `${out}"`;
+    if (cp === 0xfeff || cp === 0xfffe || cp === 0xffff) return `\\u${hex(cp, 4)}`;
+    return undefined;
+  });
+  return `"${escaped}"`;
 }
 
 /**
@@ -215,21 +213,13 @@ export function shellQuote(value: unknown): string {
  * and DEL as `\xNN`, every other non-ASCII character as `\uXXXX` / `\UXXXXXXXX`. Not for f-strings.
  */
 export function pyStr(value: unknown): string {
-  const s = text('pyStr', value);
-  let out = '"';
-  for (const ch of s) {
-    const cp = codePoint(ch);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${hex(cp, 2).toLowerCase()}`;
-    else if (cp > 0xffff) out += `\\U${hex(cp, 8).toLowerCase()}`;
-    else if (cp > 0x7e) out += `\\u${hex(cp, 4).toLowerCase()}`;
-    else out += ch;
-  }
-  return `${out}"`;
+  const escaped = escapeEach(text('pyStr', value), DOUBLE_QUOTED_ESCAPES, (cp) => {
+    if (isC0OrDel(cp) || isC1(cp)) return `\\x${hex(cp, 2).toLowerCase()}`;
+    if (cp > 0xffff) return `\\U${hex(cp, 8).toLowerCase()}`;
+    if (cp > 0x7e) return `\\u${hex(cp, 4).toLowerCase()}`;
+    return undefined;
+  });
+  return `"${escaped}"`;
 }
 
 /** Escapes, after JSON.stringify, what JSON leaves raw but JS/HTML embedding must not see raw. */
@@ -286,22 +276,10 @@ export function json(value: unknown): string {
  * as `\uXXXX`. Lone surrogates are refused.
  */
 export function tomlStr(value: unknown): string {
-  const s = text('tomlStr', value);
-  let out = '"';
-  for (const ch of s) {
-    const cp = codePoint(ch);
-    if (ch === '\\') out += '\\\\';
-    else if (ch === '"') out += '\\"';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\f') out += '\\f';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) {
-      out += `\\u${hex(cp, 4)}`;
-    } else out += ch;
-  }
-  return `${out}"`;
+  const escaped = escapeEach(text('tomlStr', value), DOUBLE_QUOTED_ESCAPES, (cp) =>
+    isC0OrDel(cp) || isC1(cp) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff ? `\\u${hex(cp, 4)}` : undefined,
+  );
+  return `"${escaped}"`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
