@@ -14,6 +14,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An https URL, or http on a loopback host (a local IdP during development). */
 export function issuerProblem(value: string): string | undefined {
+  // The URL parser would silently drop or encode these; the original text is what reaches generated files.
+  if (!/^[\x21-\x7e]+$/.test(value) || /["<>\\^`{|}]/.test(value)) {
+    return 'must be a URL of printable ASCII without spaces, quotes, <, >, \\, ^, `, {, | or }';
+  }
   let url: URL;
   try {
     url = new URL(value);

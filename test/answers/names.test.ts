@@ -54,3 +54,18 @@ describe('project names', () => {
     expect(`${longest.dbPrefix}_migrator`.length).toBeLessThanOrEqual(63);
   });
 });
+
+describe('URL answers', () => {
+  it.each([
+    'https://idp.example.com/\nContact: mailto:evil@example.com',
+    'https://idp.example.com/ a',
+    'https://idp.example.com/<script>',
+    'https://idp.example.com/"x',
+    'https://idp.example.com/{x}',
+    'https://idp.example.com/\tx',
+  ])('an issuer the URL parser would silently repair is refused: %j', async (value) => {
+    const { issuerProblem, securityContactProblem } = await import('../../src/answers/schema.js');
+    expect(issuerProblem(value)).toBeDefined();
+    expect(securityContactProblem(value)).toBeDefined();
+  });
+});
