@@ -51,12 +51,28 @@ export function compileTemplate(source: string, label: string): CompiledTemplate
   const template = engine.compile(program, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true });
   return (context) => {
     try {
-      return template(context);
+      return template(strictView(context, 'context'));
     } catch (error) {
       if (error instanceof RenderError) throw new RenderError(`template ${label}: ${error.message}`);
       throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
     }
   };
+}
+
+/**
+ * Handlebars' strict mode checks only printed values: a misspelt `{{#if has.dcos}}` would silently be false.
+ * Reading the context through this view makes every missing property an error, wherever it is read.
+ */
+export function strictView<T>(value: T, trail: string): T {
+  if (value === null || typeof value !== 'object') return value;
+  return new Proxy(value as object, {
+    get(target, property, receiver) {
+      if (typeof property === 'symbol' || property in target) {
+        return strictView(Reflect.get(target, property, receiver) as unknown, `${trail}.${String(property)}`);
+      }
+      throw new RenderError(`"${trail}.${property}" is not defined`);
+    },
+  }) as T;
 }
 
 function checkProgram(program: hbs.AST.Program, label: string): void {
