@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { finaliseAnswers } from '../../src/answers/resolve.js';
 import { defaultAnswers, type Answers } from '../../src/answers/schema.js';
 import { UsageError } from '../../src/errors.js';
+import { LAYERS } from '../../src/layers/registry.js';
 import { MANIFEST_FILE, parseManifest, serializeManifest, type Manifest } from '../../src/manifest/manifest.js';
 import { renderProject, type RenderedProject } from '../../src/pipeline/generate.js';
 
@@ -86,7 +87,11 @@ describe('serializeManifest / parseManifest', () => {
     expect(parsed.answers).toEqual(finaliseAnswers({ ...defaultAnswers('demo') }));
     expect(parsed.presets).toEqual([{ name: 'default', builtin: true }]);
     expect(parsed.layers.docs).toEqual({ directory: 'docs', generated: true });
-    expect(parsed.layers.api).toEqual({ directory: 'api', generated: false });
+    expect(parsed.layers.api).toEqual({ directory: 'api', generated: true });
+    // Every chosen layer is recorded, with whether this version generated it (from the registry).
+    for (const [id, entry] of Object.entries(parsed.layers)) {
+      expect(entry.generated, id).toBe(id === 'base' ? true : LAYERS[id as keyof typeof LAYERS].generated);
+    }
     expect(parsed.layers.base).toEqual({ directory: '', generated: true });
     expect(parsed.schemaVersion).toBe(1);
     expect(parsed.generatedOn).toBe(GENERATED_ON);

@@ -1,0 +1,13 @@
+"""Who the caller is, as the verified token (and the tenancy setting) says."""
+
+from fastapi import APIRouter, Security
+
+from app.models import Me
+from app.security.auth import Principal, require_principal
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/me", response_model=Me)
+def me(principal: Principal = Security(require_principal)) -> Me:
+    return Me(sub=principal.sub, tenant_id=principal.tenant_id, scopes=sorted(principal.scopes))

@@ -1,0 +1,143 @@
+"""Route auth decisions: ``public`` or ``require_principal`` (API-05, API-06, API-13).
+
+Every route states one of them, and app.security.policy refuses to start an app with a route that
+states neither (default-deny):
+
+    @router.get("/healthz", dependencies=[Depends(public)])                     # public on purpose
+    def me(principal: Principal = Security(require_principal)): ...            # any valid access token
+    def projects(principal: Principal = Security(require_principal, scopes=["projects:read"])): ...
+
+Use ``= Depends(...)`` / ``= Security(...)`` defaults, not ``Annotated[...]``: FastAPI releases before 0.95
+silently read an ``Annotated`` dependency as a required query parameter.
+
+The principal (subject, tenant, scopes) comes only from the verified token, or for a single-tenant
+service from settings, never from the path, the body, the query or another header.
+"""
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, NoReturn, Optional, Sequence
+
+from fastapi import HTTPException
+from fastapi.security import SecurityScopes
+from starlette.requests import Request
+
+from app.security.events import security_event
+from app.security.ratelimit import AuthFailureLimiter
+from app.security.tokens import JwksUnreachable, TokenError, TokenVerifier, token_scopes
+
+REALM = 'Bearer realm="api"'
+_BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +([^\s]+) *$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Reasons that point at forged or misdirected tokens rather than a client that merely lost track of expiry.
+_SUSPICIOUS = frozenset({"bad_signature", "alg_not_allowed", "unknown_kid", "key_alg_mismatch"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    tenant_id: str
+    scopes: FrozenSet[str]
+    kid: Optional[str] = None
+    jti: Optional[str] = None
+
+
+def public() -> None:
+    """Auth decision: this route is public on purpose (health checks). Use as ``dependencies=[Depends(public)]``."""
+
+
+def require_principal(security_scopes: SecurityScopes, request: Request) -> Principal:
+    """Auth decision: a valid access token, with every scope the route lists (``Security(..., scopes=[...])``)."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator.authenticate(request, security_scopes.scopes)
+
+
+AUTH_DECISIONS = (public, require_principal)
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        verifier: TokenVerifier,
+        limiter: AuthFailureLimiter,
+        multi_tenant: bool,
+        tenant_claim: str,
+        fixed_tenant_id: Optional[str],
+    ):
+        if not multi_tenant and not fixed_tenant_id:
+            raise ValueError("a single-tenant service needs a fixed tenant id")
+        self.verifier = verifier
+        self.limiter = limiter
+        self.multi_tenant = multi_tenant
+        self.tenant_claim = tenant_claim
+        self.fixed_tenant_id = fixed_tenant_id
+
+    def authenticate(self, request: Request, required_scopes: Sequence[str]) -> Principal:
+        client = request.client.host if request.client else "unknown"
+        retry_after = self.limiter.retry_after(client)
+        if retry_after is not None:
+            security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
+            raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)})
+
+        token = self._bearer_token(request, client)
+        try:
+            verified = self.verifier.verify(token)
+        except TokenError as error:
+            self._fail(request, client, error.reason, error.kid, challenge=f'{REALM}, error="invalid_token"')
+        except JwksUnreachable:
+            security_event(
+                "authn_login_fail", request=request, reason="jwks_unavailable", status=503, level=logging.ERROR
+            )
+            raise HTTPException(status_code=503) from None
+
+        claims, kid = verified.claims, verified.kid
+        jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+        tenant_id = self._tenant(request, claims, kid)
+        principal = Principal(sub=claims["sub"], tenant_id=tenant_id, scopes=token_scopes(claims), kid=kid, jti=jti)
+        request.state.principal = principal
+
+        missing = [scope for scope in required_scopes if scope not in principal.scopes]
+        if missing:
+            security_event(
+                "authz_fail", request=request, reason="scope_missing", status=403, kid=kid, jti=jti,
+                resource_id=" ".join(missing),
+            )
+            raise HTTPException(
+                status_code=403,
+                headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{" ".join(required_scopes)}"'},
+            )
+        return principal
+
+    def _bearer_token(self, request: Request, client: str) -> str:
+        values = request.headers.getlist("authorization")
+        if not values:
+            self._fail(request, client, "missing_token", None, challenge=REALM)
+        match = _BEARER.match(values[0]) if len(values) == 1 else None
+        if match is None:
+            self._fail(request, client, "malformed_header", None, challenge=f'{REALM}, error="invalid_request"')
+        return match.group(1)
+
+    def _tenant(self, request: Request, claims: Dict[str, Any], kid: Optional[str]) -> str:
+        if not self.multi_tenant:
+            return self.fixed_tenant_id  # type: ignore[return-value]
+        value = claims.get(self.tenant_claim)
+        reason = None
+        if value is None:
+            reason = "tenant_missing"
+        elif not isinstance(value, str) or not _UUID.match(value):
+            reason = "tenant_invalid"
+        if reason is not None:
+            security_event("authz_fail", request=request, reason=reason, status=403, sub=claims.get("sub"), kid=kid)
+            raise HTTPException(status_code=403)
+        return str(uuid.UUID(value))
+
+    def _fail(self, request: Request, client: str, reason: str, kid: Optional[str], challenge: str) -> NoReturn:
+        level = logging.ERROR if reason in _SUSPICIOUS else logging.WARNING
+        security_event("authn_login_fail", request=request, reason=reason, status=401, kid=kid, level=level)
+        if self.limiter.record_failure(client):
+            security_event("authn_login_fail_max", request=request, reason="auth_failure_limit", status=401)
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": challenge})
+
