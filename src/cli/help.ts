@@ -36,5 +36,7 @@ Behaviour:
   --allow-nonempty             write into an existing non-empty directory; a file that differs from
                                what would be generated is a conflict and stops the run
   --overwrite                  with --allow-nonempty: replace differing files (listed as UPDATE)
+  --pin-digests                resolve each base image's sha256 digest from its registry and write
+                               name:tag@sha256:... (offline: the tags stay, and a note says so)
   -h, --help                   this help
 `;

@@ -38,6 +38,7 @@ const OPTIONS = {
   'no-install': { type: 'boolean' },
   'allow-nonempty': { type: 'boolean' },
   overwrite: { type: 'boolean' },
+  'pin-digests': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,6 +63,7 @@ export interface NewOptions {
   install: boolean | undefined;
   allowNonempty: boolean;
   overwrite: boolean;
+  pinDigests: boolean;
 }
 
 export interface NewRunOptions {
@@ -114,12 +116,27 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
     );
   }
 
+  // --pin-digests: ask the registries for the base images' digests; offline, the tags stay and one line says so.
+  let baseImageDigests: Record<string, string> | undefined;
+  const digestNotes: string[] = [];
+  if (options.pinDigests && answers.layers.includes('containers')) {
+    const { pinBaseImageDigests } = await import('../layers/containers/digests.js');
+    const pinned = await pinBaseImageDigests();
+    baseImageDigests = pinned.digests;
+    if (pinned.failures.length > 0) {
+      digestNotes.push(`--pin-digests: left on their tags (could not reach the registry): ${pinned.failures.join('; ')}`);
+    }
+  }
+
   const tree = new Tree(disk);
   const project = await writeProject(tree, {
     answers,
     presets: merged.preset.chain,
     generatedOn: previousGenerationDate(tree) ?? todayUtc(io.env),
+    ...(baseImageDigests ? { baseImageDigests } : {}),
   });
+  const paintErr = painter(io.stderr, io.env);
+  for (const note of digestNotes) writeLine(io.stderr, `${paintErr.yellow('!')} ${note}`);
   const plan = tree.plan();
   const conflicts = options.overwrite ? [] : plan.filter((file) => file.kind === 'UPDATE');
 
@@ -209,6 +226,7 @@ export function parseNewArgs(argv: string[]): NewOptions | 'help' {
     install: pair(values.install, values['no-install'], 'install') ?? (values.yes ? false : undefined),
     allowNonempty: values['allow-nonempty'] ?? false,
     overwrite: values.overwrite ?? false,
+    pinDigests: values['pin-digests'] ?? false,
   };
 }
 

@@ -6,8 +6,11 @@
 import type { LayerName } from '../answers/schema.js';
 import { apiLayer } from './api/index.js';
 import { baseLayer } from './base/index.js';
+import { containersLayer } from './containers/index.js';
+import { ciLayer } from './ci/index.js';
 import { dbLayer } from './db/index.js';
 import { docsLayer } from './docs/index.js';
+import { webLayer } from './web/index.js';
 import type { LayerDefinition } from './types.js';
 
 const notYetGenerated = (id: LayerName, title: string, summary: string, directory: string): LayerDefinition => ({
@@ -20,10 +23,10 @@ const notYetGenerated = (id: LayerName, title: string, summary: string, director
 
 export const LAYERS: Record<LayerName, LayerDefinition> = {
   api: apiLayer,
-  web: notYetGenerated('web', 'Next.js web app', 'server-only data layer, nonce CSP, authenticated Server Actions', 'web'),
+  web: webLayer,
   db: dbLayer,
-  containers: notYetGenerated('containers', 'Containers', 'non-root multi-stage Dockerfiles, hardened compose, file secrets', ''),
-  ci: notYetGenerated('ci', 'GitHub Actions', 'SHA-pinned actions, least-privilege tokens, OIDC deploys, scanning gates', '.github'),
+  containers: containersLayer,
+  ci: ciLayer,
   docs: docsLayer,
 };
 

@@ -32,6 +32,13 @@ export interface RenderInput {
   answers: Answers;
   presets: PresetRef[];
   generatedOn: string;
+  /** `new --pin-digests`: base image reference (name:tag) → sha256 digest from its registry. Not recorded in the manifest. */
+  baseImageDigests?: Readonly<Record<string, string>>;
+}
+
+/** Values a layer's `context()` may read besides the shared RenderContext (templates never see them directly). */
+export interface RenderExtras {
+  baseImageDigests: Readonly<Record<string, string>>;
 }
 
 export async function renderProject(input: RenderInput): Promise<RenderedProject> {
@@ -39,7 +46,8 @@ export async function renderProject(input: RenderInput): Promise<RenderedProject
   const chosen = canonicalLayers(input.answers.layers).map((id) => LAYERS[id]);
   const rendered = new Map<string, ProjectFile>();
   for (const layer of [baseLayer, ...chosen.filter((definition) => definition.generated)]) {
-    const layerContext = layer.context ? { ...context, ...layer.context(context) } : context;
+    const extras: RenderExtras = { baseImageDigests: input.baseImageDigests ?? {} };
+    const layerContext = layer.context ? { ...context, ...layer.context({ ...context, ...extras }) } : context;
     for (const file of renderLayer(layer.id, layerContext)) {
       const destination = layer.place ? layer.place(file.path, context) : file.path;
       if (destination === undefined) continue;
