@@ -300,8 +300,22 @@ function printSummary(
   for (const note of post.notes) writeLine(io.stdout, `${paint.yellow('!')} ${note}`);
   writeLine(io.stdout);
   writeLine(io.stdout, 'Next steps:');
-  writeLine(io.stdout, `  cd ${shellQuote(relative)}`);
-  writeLine(io.stdout, '  read docs/security/THREAT_MODEL.md and fill in what only you know');
+  for (const step of nextSteps(answers, shellQuote(relative))) writeLine(io.stdout, `  ${step}`);
+}
+
+/** What to run first, for the layers this project has: [command, why]. */
+function nextSteps(answers: Answers, directory: string): string[] {
+  const has = (layer: Answers['layers'][number]): boolean => answers.layers.includes(layer);
+  const steps: Array<[string, string]> = [[`cd ${directory}`, '']];
+  if (has('containers')) {
+    steps.push(['scripts/make-secrets.sh', 'secrets/ (gitignored) and the database TLS pair'], ['docker compose up --build', 'see CONTAINERS.md']);
+  }
+  if (has('api')) steps.push(["(cd api && pip install -e '.[test]' && pytest)", "the API's attack suite"]);
+  if (has('web')) steps.push(['(cd web && npm ci && npm test)', 'then npm run dev']);
+  if (has('db')) steps.push(['less db/README.md', 'roles, migrations, policy tests']);
+  if (has('docs')) steps.push(['less docs/security/THREAT_MODEL.md', 'fill in what only you know']);
+  const width = Math.max(...steps.map(([command]) => command.length));
+  return steps.map(([command, why]) => (why ? `${command.padEnd(width)}  # ${why}` : command));
 }
 
 /** The non-interactive command that reproduces an interactive run. */

@@ -65,6 +65,19 @@ describe('new --yes', () => {
   });
 });
 
+describe('next steps', () => {
+  it('names the commands of the chosen layers only', async () => {
+    const full = await runCli(['new', 'full', '--yes', '--no-git'], { cwd });
+    expect(full.stdout).toMatch(/scripts\/make-secrets\.sh\s+# /);
+    expect(full.stdout).toContain('docker compose up --build');
+    expect(full.stdout).toContain('(cd web && npm ci && npm test)');
+    const apiOnly = await runCli(['new', 'lean', '--yes', '--no-git', '--layers', 'api,docs'], { cwd });
+    expect(apiOnly.stdout).toContain("(cd api && pip install -e '.[test]' && pytest)");
+    expect(apiOnly.stdout).not.toContain('docker compose');
+    expect(apiOnly.stdout).not.toContain('npm ci');
+  });
+});
+
 describe('dry run and idempotency', () => {
   it('--dry-run prints the plan and writes nothing', async () => {
     const result = await runCli(['new', 'dry-app', '--yes', '--dry-run'], { cwd });
