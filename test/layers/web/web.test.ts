@@ -1,6 +1,6 @@
 /**
- * The web layer for real: the generated Next.js app is installed from the npm registry (a shared npm cache keeps
- * reruns fast), its own unit tests run, a client component planted to import the data access layer must break
+ * The web layer for real: the generated Next.js app is installed with `npm ci` from its shipped lockfile (a shared
+ * npm cache keeps reruns fast; npm ci fails if the lockfile and package.json disagree), its own unit tests run, a client component planted to import the data access layer must break
  * `next build` with the server-only error (WEB-01), then the real build is started with `next start` against a
  * fake identity provider and a fake API on 127.0.0.1 and attacked over HTTP: per-request CSP nonce (WEB-04),
  * security headers (WEB-06), an OIDC code + PKCE login that yields an encrypted `__Host-` cookie (WEB-11),
@@ -193,8 +193,9 @@ beforeAll(async () => {
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
 
-  const install = await timed('npm install', () => runIn(web, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline']));
-  if (install.exitCode !== 0) throw new Error(`npm install failed:\n${install.output.slice(-3000)}`);
+  // npm ci installs exactly the shipped web/package-lock.json and fails if it disagrees with package.json.
+  const install = await timed('npm ci', () => runIn(web, 'npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline']));
+  if (install.exitCode !== 0) throw new Error(`npm ci failed:\n${install.output.slice(-3000)}`);
 
   // WEB-01: a client component that imports the data access layer must not build.
   const planted = path.join(web, 'app', 'planted');
@@ -573,5 +574,40 @@ describe('web layer: rendering', () => {
     const server = project.files.filter((candidate) => candidate.path.startsWith('web/lib/server/'));
     expect(server.length).toBeGreaterThanOrEqual(8);
     for (const module of server) expect(module.content.toString('utf8'), module.path).toMatch(/^import "server-only";/);
+  });
+
+  it('the shipped lockfile is npm lockfile v3 named after the project, with the dependencies of package.json', async () => {
+    const { renderProject } = await import('../../../src/pipeline/generate.js');
+    const { testAnswers } = await import('../../support/project.js');
+    interface Manifest {
+      name: string;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    }
+    interface Lockfile {
+      name: string;
+      lockfileVersion: number;
+      packages: Record<string, Partial<Manifest> & { version?: string }>;
+    }
+    const locks: Lockfile[] = [];
+    for (const projectName of ['demo-web', 'acme_shop-2']) {
+      const project = await renderProject({ answers: testAnswers({ projectName, layers: ['web'] }), presets: [], generatedOn: '2026-11-27' });
+      const file = (name: string) => project.files.find((candidate) => candidate.path === name)?.content.toString('utf8') ?? '';
+      const manifest = JSON.parse(file('web/package.json')) as Manifest;
+      const lock = JSON.parse(file('web/package-lock.json')) as Lockfile;
+      expect(manifest.name).toBe(projectName);
+      expect(lock.lockfileVersion).toBe(3);
+      expect(lock.name).toBe(manifest.name);
+      expect(lock.packages['']).toMatchObject({ name: manifest.name });
+      expect(lock.packages['']?.dependencies).toEqual(manifest.dependencies);
+      expect(lock.packages['']?.devDependencies).toEqual(manifest.devDependencies);
+      for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+        expect(lock.packages[`node_modules/${dependency}`]?.version, dependency).toMatch(/^\d+\.\d+\.\d+/);
+      }
+      locks.push(lock);
+    }
+    // Only the root names depend on the answers; the resolved tree is the same for every project.
+    const strip = ({ name: _name, packages: { '': root, ...tree }, ...rest }: Lockfile) => ({ rest, root: { ...root, name: undefined }, tree });
+    expect(strip(locks[0]!)).toEqual(strip(locks[1]!));
   });
 });
