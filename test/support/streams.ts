@@ -23,7 +23,7 @@ export class FakeTerminal {
   }
 
   /** Waits until `text` has been printed (after `from`), then types `keys`. */
-  async answer(text: string, keys: string, timeoutMs = 5000): Promise<void> {
+  async answer(text: string, keys: string, timeoutMs = 20_000): Promise<void> {
     const start = Date.now();
     while (!this.screen.includes(text)) {
       if (Date.now() - start > timeoutMs) throw new Error(`prompt "${text}" never appeared; screen:\n${this.screen.slice(-2000)}`);
