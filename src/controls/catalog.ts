@@ -7,7 +7,10 @@
  * `references` hold only identifiers the row itself cites; nothing marked "(unconfirmed)" becomes an id.
  */
 
-export type LayerId = 'api' | 'web' | 'db' | 'containers' | 'ci' | 'docs';
+import type { LayerName } from '../answers/schema.js';
+
+/** The layers of the answers schema: one list of layer names in the whole tool. */
+export type LayerId = LayerName;
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type SeedSection = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 export type ReferenceKind =

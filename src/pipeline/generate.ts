@@ -45,8 +45,8 @@ export async function renderProject(input: RenderInput): Promise<RenderedProject
   const context = buildContext(input.answers, input.generatedOn);
   const chosen = canonicalLayers(input.answers.layers).map((id) => LAYERS[id]);
   const rendered = new Map<string, ProjectFile>();
+  const extras: RenderExtras = { baseImageDigests: input.baseImageDigests ?? {} };
   for (const layer of [baseLayer, ...chosen.filter((definition) => definition.generated)]) {
-    const extras: RenderExtras = { baseImageDigests: input.baseImageDigests ?? {} };
     const layerContext = layer.context ? { ...context, ...layer.context({ ...context, ...extras }) } : context;
     for (const file of renderLayer(layer.id, layerContext)) {
       const destination = layer.place ? layer.place(file.path, context) : file.path;
