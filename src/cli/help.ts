@@ -4,10 +4,11 @@ export const MAIN_HELP = `secure-stack: a FastAPI + Next.js + PostgreSQL + Docke
 
 Usage:
   secure-stack new <name> [options]     create a project (same as: npm create secure-stack@latest <name>)
+  secure-stack check [PATH] [options]   audit a repository against the control catalog (read-only)
   secure-stack help [command]           show help
   secure-stack --version                print the version
 
-Run "secure-stack new --help" for the options of new.
+Run "secure-stack new --help" or "secure-stack check --help" for a command's options.
 
 Exit codes: 0 done, 1 failed, 2 bad input (nothing written), 130 cancelled.
 `;
@@ -39,4 +40,30 @@ Behaviour:
   --pin-digests                resolve each base image's sha256 digest from its registry and write
                                name:tag@sha256:... (offline: the tags stay, and a note says so)
   -h, --help                   this help
+`;
+
+export const CHECK_HELP = `Usage: secure-stack check [PATH] [options]
+
+Audits the repository at PATH (default: the current directory) against the control catalog. Files are
+only read and parsed, never executed. Skips .git, node_modules, virtualenvs, caches, build output and
+what the root .gitignore ignores.
+
+Checks in this version (GitHub Actions workflows under .github/workflows/):
+  CI-01 top-level permissions missing or broader than read; write-all anywhere
+  CI-02 remote uses: not pinned to a full 40-hex commit SHA (docker:// not pinned by digest)
+  CI-03 actions/checkout without persist-credentials: false
+  CI-04 pull_request_target / workflow_run workflows that check out pull request code
+  CI-05 github.event.*, github.head_ref or inputs.* expanded inside run: (or github-script script:)
+  CI-08 secrets: inherit or toJSON(secrets)
+
+Options:
+  --format <text|json|sarif>             text (grouped by layer; default), JSON (schemaVersion 1: tool,
+                                         root, failOn, failed, controls, summary, findings[{controlId,
+                                         title, layer, severity, file, line, column, message, fix}],
+                                         notes), or SARIF 2.1.0 for code scanning
+  --fail-on <low|medium|high|critical>   lowest severity that fails the run [default: high]
+  -h, --help                             this help
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage (unknown flag,
+PATH missing or not a directory).
 `;

@@ -7,7 +7,7 @@ import { MAIN_HELP } from './help.js';
 import { writeLine, type CliIO } from './output.js';
 import type { NewRunOptions } from './new.js';
 
-const COMMANDS = ['new', 'help'] as const;
+const COMMANDS = ['new', 'check', 'help'] as const;
 
 export async function main(argv: string[], io: CliIO, options: NewRunOptions = {}): Promise<number> {
   try {
@@ -38,6 +38,10 @@ async function dispatch(argv: string[], io: CliIO, options: NewRunOptions): Prom
   if (command === 'new') {
     const { runNew } = await import('./new.js');
     return runNew(rest, io, options);
+  }
+  if (command === 'check') {
+    const { runCheck } = await import('./check.js');
+    return runCheck(rest, io);
   }
   io.stderr.write(`secure-stack: unknown command "${command}" (commands: ${COMMANDS.join(', ')})\n\n${MAIN_HELP}`);
   return 2;

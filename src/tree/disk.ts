@@ -182,3 +182,89 @@ function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+/** What a path given on the command line is (for read-only commands such as `check`). */
+export function pathKind(filePath: string): 'directory' | 'file' | 'missing' | 'other' {
+  try {
+    const stat = fs.statSync(filePath);
+    return stat.isDirectory() ? 'directory' : stat.isFile() ? 'file' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+export interface WalkedFile {
+  /** POSIX path relative to the walked root. */
+  path: string;
+  size: number;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  /** Directories that could not be listed (relative POSIX paths), with the reason. */
+  unreadable: Array<{ path: string; reason: string }>;
+}
+
+/**
+ * Read-only walk of every regular file under `root`, sorted. Symbolic links are neither followed nor
+ * listed. `skip(relativePath, isDirectory, childNames)` prunes a directory (with its names, so a
+ * caller can recognise e.g. a virtualenv by its pyvenv.cfg) or drops a file.
+ */
+export function walkFiles(
+  root: string,
+  skip: (relativePath: string, isDirectory: boolean, childNames: readonly string[]) => boolean,
+): WalkResult {
+  const absoluteRoot = path.resolve(root);
+  const files: WalkedFile[] = [];
+  const unreadable: WalkResult['unreadable'] = [];
+  const walk = (absoluteDir: string, relativeDir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(absoluteDir, { withFileTypes: true });
+    } catch (error) {
+      unreadable.push({ path: relativeDir || '.', reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' });
+      return;
+    }
+    for (const entry of entries) {
+      const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+      const absolute = path.join(absoluteDir, entry.name);
+      if (entry.isDirectory()) {
+        let names: string[] = [];
+        try {
+          names = fs.readdirSync(absolute);
+        } catch {
+          // reported when the walk reaches it
+        }
+        if (!skip(relative, true, names)) walk(absolute, relative);
+      } else if (entry.isFile()) {
+        if (skip(relative, false, [])) continue;
+        let size = 0;
+        try {
+          size = fs.statSync(absolute).size;
+        } catch {
+          // vanished meanwhile: a later read reports it
+        }
+        files.push({ path: relative, size });
+      }
+    }
+  };
+  walk(absoluteRoot, '');
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, unreadable };
+}
+
+export type BoundedRead = { kind: 'ok'; data: Buffer } | { kind: 'too-large'; size: number } | { kind: 'unreadable'; reason: string };
+
+/** Reads one regular file under `root` (no symlinks), refusing files larger than `maxBytes`. */
+export function readFileBounded(root: string, relativePath: string, maxBytes: number): BoundedRead {
+  try {
+    const absolute = path.join(path.resolve(root), toSafeRelativePath(relativePath));
+    const stat = fs.lstatSync(absolute);
+    if (!stat.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
+    if (stat.size > maxBytes) return { kind: 'too-large', size: stat.size };
+    return { kind: 'ok', data: fs.readFileSync(absolute) };
+  } catch (error) {
+    if (error instanceof PathEscapeError) return { kind: 'unreadable', reason: 'unsafe file name' };
+    return { kind: 'unreadable', reason: (error as NodeJS.ErrnoException).code ?? 'unreadable' };
+  }
+}
