@@ -4,6 +4,8 @@
  */
 import type { Finding, Location, Note } from './finding.js';
 import { githubWorkflowFamily } from './checks/github-workflows.js';
+import { postgresFamily } from './checks/postgres.js';
+import { dockerfilesComposeFamily } from './checks/dockerfiles-compose.js';
 
 export interface CheckSpec {
   /** The catalog control this check evaluates (one control per check). */
@@ -35,7 +37,7 @@ export interface CheckFamily {
   scan(file: SourceFile, emit: Emitter): void;
 }
 
-export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily];
+export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, dockerfilesComposeFamily, postgresFamily];
 
 export const ALL_CHECKS: readonly CheckSpec[] = CHECK_FAMILIES.flatMap((family) => family.checks);
 

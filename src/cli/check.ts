@@ -46,7 +46,7 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const options = parseCheckArgs(argv);
   if (options === 'help') {
-    io.stdout.write(CHECK_HELP);
+    io.stdout.write(await checkHelp());
     return 0;
   }
   const root = path.resolve(io.cwd, options.path);
@@ -66,4 +66,15 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(formatText(result, options.failOn));
   }
   return isFailing(result, options.failOn) ? 1 : 0;
+}
+
+/** The help text, with the checks of this version listed from the registry so it never goes stale. */
+async function checkHelp(): Promise<string> {
+  const { CHECK_FAMILIES } = await import('../check/registry.js');
+  const { getControl } = await import('../controls/catalog.js');
+  const lines = CHECK_FAMILIES.flatMap((family) => [
+    `  ${family.title}:`,
+    ...family.checks.map((check) => `    ${check.controlId} ${getControl(check.controlId)?.title ?? ''}`.trimEnd()),
+  ]);
+  return CHECK_HELP.replace('{{CHECKS}}', lines.join('\n'));
 }

@@ -48,13 +48,8 @@ Audits the repository at PATH (default: the current directory) against the contr
 only read and parsed, never executed. Skips .git, node_modules, virtualenvs, caches, build output and
 what the root .gitignore ignores.
 
-Checks in this version (GitHub Actions workflows under .github/workflows/):
-  CI-01 top-level permissions missing or broader than read; write-all anywhere
-  CI-02 remote uses: not pinned to a full 40-hex commit SHA (docker:// not pinned by digest)
-  CI-03 actions/checkout without persist-credentials: false
-  CI-04 pull_request_target / workflow_run workflows that check out pull request code
-  CI-05 github.event.*, github.head_ref or inputs.* expanded inside run: (or github-script script:)
-  CI-08 secrets: inherit or toJSON(secrets)
+Checks in this version:
+{{CHECKS}}
 
 Options:
   --format <text|json|sarif>             text (grouped by layer; default), JSON (schemaVersion 1: tool,

@@ -19,13 +19,15 @@ describe('registry', () => {
   it('one check per catalog control, each documented, severity from the catalog', () => {
     const ids = ALL_CHECKS.map((c) => c.controlId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(['CI-01', 'CI-02', 'CI-03', 'CI-04', 'CI-05', 'CI-08']);
+    expect(ids.filter((id) => id.startsWith('CI-'))).toEqual(['CI-01', 'CI-02', 'CI-03', 'CI-04', 'CI-05', 'CI-08']);
     for (const c of ALL_CHECKS) {
       expect(getControl(c.controlId)).toBeDefined();
       expect(c.docs.length).toBeGreaterThan(20);
       expect(c.fix.length).toBeGreaterThan(10);
     }
-    expect(CHECK_FAMILIES.map((f) => f.id)).toEqual(['github-workflows']);
+    expect(CHECK_FAMILIES.map((f) => f.id)).toContain('github-workflows');
+    // One check per control across families: no control is evaluated by two modules.
+    expect(new Set(CHECK_FAMILIES.flatMap((f) => f.checks.map((c) => c.controlId))).size).toBe(ids.length);
   });
 });
 

@@ -1,0 +1,187 @@
+/** PostgreSQL family: inline true positives and negatives per control, the generated stack, and mutations of its db/ files. */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRepository } from '../../src/check/run.js';
+import { makeTempDir, removeDir } from '../support/cli.js';
+import { generateProject } from '../support/project.js';
+import { findingsFor, writeRepo } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeDir));
+
+function check(files: Record<string, string>, controlId: string) {
+  const dir = writeRepo(files);
+  dirs.push(dir);
+  return findingsFor(dir, controlId).map((f) => [f.file, f.line, f.column]);
+}
+const sql = (text: string, controlId: string, file = 'db/migrations/0001_x.up.sql') => check({ [file]: text }, controlId);
+
+const GOOD_TABLE = `CREATE TABLE app.t (id int, tenant_id uuid);
+ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.t FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON app.t USING (tenant_id = current_setting('app.tenant_id', true)::uuid) WITH CHECK (tenant_id = current_setting('app.tenant_id', true)::uuid);
+`;
+
+describe('DB-02 PUBLIC privileges', () => {
+  it('flags GRANT TO PUBLIC and GRANT CREATE ON SCHEMA public', () => {
+    expect(sql('-- x\nGRANT SELECT ON app.t TO PUBLIC;\nGRANT CREATE ON SCHEMA public TO app_user;\nALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO public;\n', 'DB-02')).toEqual([
+      ['db/migrations/0001_x.up.sql', 2, 26],
+      ['db/migrations/0001_x.up.sql', 3, 1],
+      ['db/migrations/0001_x.up.sql', 4, 56],
+    ]);
+  });
+  it('accepts REVOKE … FROM PUBLIC and grants to named roles, also on schema public', () => {
+    expect(sql('REVOKE CREATE ON SCHEMA public FROM PUBLIC;\nGRANT USAGE ON SCHEMA public TO "reader";\nGRANT SELECT ON app.t TO app_user;\n', 'DB-02')).toEqual([]);
+  });
+});
+
+describe('DB-03 row-level security', () => {
+  it('flags a migration table without ENABLE or FORCE, and an app table outside migrations', () => {
+    expect(sql('CREATE TABLE items (id int);\nALTER TABLE items ENABLE ROW LEVEL SECURITY;\n', 'DB-03')).toEqual([['db/migrations/0001_x.up.sql', 1, 14]]);
+    expect(sql('SELECT 1;\n  CREATE TABLE IF NOT EXISTS app.notes (id int);\n', 'DB-03', 'db/schema.sql')).toEqual([['db/schema.sql', 2, 30]]);
+  });
+  it('accepts enabled and forced tables (quoted, unqualified ALTER), temp tables, and non-app tables outside migrations', () => {
+    expect(sql(GOOD_TABLE, 'DB-03')).toEqual([]);
+    expect(sql('CREATE TABLE "app"."T2" (id int);\nALTER TABLE IF EXISTS ONLY "T2" ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\nCREATE TEMP TABLE scratch (id int);\n', 'DB-03')).toEqual([]);
+    expect(sql('CREATE TABLE public.lookup (id int);\n', 'DB-03', 'db/seed.sql')).toEqual([]);
+  });
+});
+
+describe('DB-04 policies', () => {
+  it('flags RLS without a policy, a policy without WITH CHECK, and permissive USING expressions', () => {
+    expect(sql(GOOD_TABLE.replace(/CREATE POLICY[^\n]*\n/, ''), 'DB-04')).toEqual([['db/migrations/0001_x.up.sql', 2, 13]]);
+    expect(sql(GOOD_TABLE.replace(/ WITH CHECK \(.*\);/, ';'), 'DB-04')).toEqual([['db/migrations/0001_x.up.sql', 4, 1]]);
+    const weak = GOOD_TABLE.replace("USING (tenant_id", "USING (current_setting('app.tenant_id', true) IS NULL OR tenant_id");
+    expect(sql(weak, 'DB-04')).toEqual([['db/migrations/0001_x.up.sql', 4, 33]]);
+    expect(sql(`${GOOD_TABLE}CREATE POLICY open ON app.t FOR SELECT USING (true);\n`, 'DB-04')).toEqual([['db/migrations/0001_x.up.sql', 5, 47]]);
+  });
+  it('accepts FOR SELECT/DELETE with USING only, restrictive policies and NULLIF tenant policies', () => {
+    const good = `${GOOD_TABLE}CREATE POLICY r ON app.t FOR SELECT USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+CREATE POLICY d ON app.t AS PERMISSIVE FOR DELETE TO app_user USING (tenant_id = current_setting('app.tenant_id')::uuid);
+CREATE POLICY guard ON app.t AS RESTRICTIVE USING (true) WITH CHECK (true);\n`;
+    expect(sql(good, 'DB-04')).toEqual([]);
+  });
+});
+
+describe('DB-05 tenant setting scope', () => {
+  it('flags a session SET and set_config(…, false)', () => {
+    expect(sql("SET app.tenant_id = 'a';\nSELECT set_config('app.tenant_id', 'a', false);\nSET SESSION app.user_id TO 'u';\n", 'DB-05', 'db/t.sql')).toEqual([
+      ['db/t.sql', 1, 1],
+      ['db/t.sql', 2, 8],
+      ['db/t.sql', 3, 1],
+    ]);
+  });
+  it('accepts SET LOCAL, set_config(…, true) and session settings of built-in parameters (pg_dump style)', () => {
+    expect(sql("BEGIN;\nSET LOCAL app.tenant_id = 'a';\nSELECT set_config('app.tenant_id', 'a', true);\nSELECT pg_catalog.set_config('search_path', '', false);\nSET statement_timeout = 0;\nCOMMIT;\n", 'DB-05', 'db/t.sql')).toEqual([]);
+  });
+});
+
+describe('DB-06 SECURITY DEFINER', () => {
+  it('flags a definer function without SET search_path at SECURITY', () => {
+    expect(sql("CREATE FUNCTION app.f() RETURNS int\n  LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\n", 'DB-06')).toEqual([['db/migrations/0001_x.up.sql', 2, 16]]);
+  });
+  it('accepts a pinned search_path (also empty) and SECURITY INVOKER', () => {
+    expect(sql("CREATE OR REPLACE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\nCREATE FUNCTION app.g() RETURNS int LANGUAGE sql SECURITY INVOKER AS 'SELECT 1';\n", 'DB-06')).toEqual([]);
+  });
+});
+
+describe('DB-07 md5 passwords', () => {
+  it('flags md5 in postgresql.conf, SET password_encryption and literal md5 verifiers', () => {
+    expect(check({ 'db/postgresql.conf': "# c\npassword_encryption='md5' # old\n" }, 'DB-07')).toEqual([['db/postgresql.conf', 2, 21]]);
+    expect(sql(`SET password_encryption = md5;\nCREATE ROLE r LOGIN PASSWORD 'md5${'a'.repeat(32)}';\n`, 'DB-07', 'db/init/r.sql')).toEqual([['db/init/r.sql', 1, 27], ['db/init/r.sql', 2, 21]]);
+  });
+  it('accepts scram (also md5 overridden later in the file), SCRAM verifiers and psql variables', () => {
+    expect(check({ 'postgresql.conf': 'password_encryption = md5\npassword_encryption scram-sha-256\n' }, 'DB-07')).toEqual([]);
+    expect(sql("SET password_encryption = 'scram-sha-256';\nALTER ROLE r PASSWORD :'pw';\nCREATE ROLE s PASSWORD 'SCRAM-SHA-256$4096:abc';\n\\echo done\n", 'DB-07', 'db/init/r.sql')).toEqual([]);
+  });
+});
+
+describe('DB-08 pg_hba.conf', () => {
+  it('flags trust/password/md5 methods and plain host entries', () => {
+    const hba = 'local all all trust\nhostssl all all 10.0.0.0 255.0.0.0 md5\nhost all all 0.0.0.0/0 scram-sha-256\nhostssl "all" all all password\n';
+    expect(check({ 'pg_hba.conf': hba }, 'DB-08')).toEqual([['pg_hba.conf', 1, 15], ['pg_hba.conf', 2, 36], ['pg_hba.conf', 3, 1], ['pg_hba.conf', 4, 23]]);
+  });
+  it('accepts hostssl scram, cert, host … reject, local peer, comments and continuation lines', () => {
+    const hba = '# TYPE DATABASE USER ADDRESS METHOD\nlocal all postgres peer\nhost all all ::/0 reject # no TLS\nhostssl app "app,ro" 10.0.0.0/8 \\\n  scram-sha-256\nhostssl all all all cert clientcert=verify-full\n';
+    expect(check({ 'conf/pg_hba.conf': hba }, 'DB-08')).toEqual([]);
+  });
+});
+
+describe('robustness', () => {
+  it('malformed SQL and pg_hba.conf become notes, comment-only files are fine', () => {
+    const dir = writeRepo({ 'db/bad.sql': '-- é\nCREATE TABLE (;\n', 'db/empty.sql': '-- nothing\n', 'pg_hba.conf': 'hots all all all md5\n' });
+    dirs.push(dir);
+    const result = checkRepository(dir);
+    expect(result.findings).toEqual([]);
+    expect(result.notes.map((n) => [n.file, n.line])).toEqual([['db/bad.sql', 2], ['pg_hba.conf', 1]]);
+  });
+  it('columns count characters after non-ASCII text', () => {
+    expect(sql('-- déjà vu — ok\nGRANT SELECT ON app.t TO PUBLIC;\n', 'DB-02')).toEqual([['db/migrations/0001_x.up.sql', 2, 26]]);
+  });
+});
+
+// ---- The generated stack ----------------------------------------------------------------------------
+
+let generated: string;
+beforeAll(async () => {
+  generated = (await generateProject({ cloud: 'aws' })).dir;
+  dirs.push(generated);
+});
+
+function lineOf(text: string, needle: string): number {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`not found: ${needle}`);
+  return text.slice(0, index).split('\n').length;
+}
+
+function mutate(file: string, edit: (text: string) => string) {
+  const dir = makeTempDir('secure-stack-mutant-');
+  dirs.push(dir);
+  cpSync(generated, dir, { recursive: true });
+  const original = readFileSync(path.join(dir, file), 'utf8');
+  const text = edit(original);
+  expect(text).not.toBe(original);
+  writeFileSync(path.join(dir, file), text);
+  return { text, findings: checkRepository(dir).findings.filter((f) => f.controlId.startsWith('DB-')).map((f) => [f.controlId, f.file, f.line]) };
+}
+
+const TENANTS = 'db/migrations/0001_tenants.up.sql';
+const PROJECTS = 'db/migrations/0002_projects.up.sql';
+
+describe('generated full stack', () => {
+  it('has no DB finding and no note for its db/ files', () => {
+    const result = checkRepository(generated);
+    expect(result.findings.filter((f) => f.controlId.startsWith('DB-'))).toEqual([]);
+    expect(result.notes.filter((n) => n.file.startsWith('db/'))).toEqual([]);
+  });
+  it('DB-02: schema public CREATE granted', () => {
+    const { text, findings } = mutate('db/init/020_schema.sql', (t) => t.replace('REVOKE ALL ON SCHEMA public FROM PUBLIC;', 'GRANT CREATE ON SCHEMA public TO PUBLIC;'));
+    expect(findings).toEqual([['DB-02', 'db/init/020_schema.sql', lineOf(text, 'GRANT CREATE ON SCHEMA public')]]);
+  });
+  it('DB-03: FORCE removed from projects', () => {
+    const { text, findings } = mutate(PROJECTS, (t) => t.replace('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n', ''));
+    expect(findings).toEqual([['DB-03', PROJECTS, lineOf(text, 'CREATE TABLE app.projects')]]);
+  });
+  it('DB-04: a fail-open USING on tenants', () => {
+    const { text, findings } = mutate(TENANTS, (t) => t.replace("USING (id = NULLIF", "USING (current_setting('app.tenant_id', true) IS NULL OR id = NULLIF"));
+    expect(findings).toEqual([['DB-04', TENANTS, lineOf(text, 'USING (current_setting')]]);
+  });
+  it('DB-05: a session-level tenant SET in a migration', () => {
+    const { text, findings } = mutate(PROJECTS, (t) => t.replace('\nCOMMIT;', "\nSET app.tenant_id = 'x';\nCOMMIT;"));
+    expect(findings).toEqual([['DB-05', PROJECTS, lineOf(text, 'SET app.tenant_id')]]);
+  });
+  it('DB-06: a SECURITY DEFINER function without search_path in a migration', () => {
+    const fn = 'CREATE FUNCTION app.project_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM app.projects $$;\n';
+    const { text, findings } = mutate(PROJECTS, (t) => t.replace('\nCOMMIT;', () => `\n${fn}COMMIT;`));
+    expect(findings).toEqual([['DB-06', PROJECTS, lineOf(text, 'CREATE FUNCTION app.project_count')]]);
+  });
+  it('DB-07: password_encryption = md5 in postgresql.conf', () => {
+    const { text, findings } = mutate('db/postgresql.conf', (t) => t.replace("password_encryption = 'scram-sha-256'", "password_encryption = 'md5'"));
+    expect(findings).toEqual([['DB-07', 'db/postgresql.conf', lineOf(text, "password_encryption = 'md5'")]]);
+  });
+  it('DB-08: hostnossl reject becomes host scram', () => {
+    const { text, findings } = mutate('db/pg_hba.conf', (t) => t.replace(/hostnossl(\s+all\s+all\s+all\s+)reject/, 'host$1scram-sha-256'));
+    expect(findings).toEqual([['DB-08', 'db/pg_hba.conf', lineOf(text, 'host  ')]]);
+  });
+});
