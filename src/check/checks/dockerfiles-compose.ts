@@ -6,9 +6,10 @@
  * image without HEALTHCHECK (CTR-07) are cross-file facts this family does not see.
  */
 import { Add, Arg, Cmd, DockerfileParser, Entrypoint, Env, From, Healthcheck, Run, User, type Instruction } from 'dockerfile-ast';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, SourceFile } from '../registry.js';
+import { deref, itemsOf, nodeAt, pairOf, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[^/]+)?$|^[^/]+\.(?:Dockerfile|Containerfile)$/;
 const DOCKERIGNORE_NAME = /^(?:[^/]+\.)?\.?dockerignore$/;
@@ -267,11 +268,7 @@ const ctr07: DockerfileCheck = {
 
 // ---- Compose ------------------------------------------------------------------------------------
 
-interface Compose {
-  file: SourceFile;
-  doc: Document;
-  root: YAMLMap;
-  lines: LineCounter;
+interface Compose extends YamlFile {
   services: Service[];
 }
 
@@ -283,39 +280,15 @@ interface Service {
   fragment: boolean;
 }
 
-function deref(compose: Compose, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(compose.doc) : node;
-}
 
-function pairOf(compose: Compose, map: unknown, key: string): Pair<unknown, unknown> | undefined {
-  const resolved = deref(compose, map);
-  if (!isMap(resolved)) return undefined;
-  return resolved.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair<unknown, unknown> | undefined;
-}
 
-function valueOf(compose: Compose, map: unknown, key: string): unknown {
-  const pair = pairOf(compose, map, key);
-  return pair === undefined ? undefined : deref(compose, pair.value);
-}
 
-function text(node: unknown): string | undefined {
-  return isScalar(node) && node.value !== null && typeof node.value !== 'object' ? String(node.value) : undefined;
-}
 
 function isTrue(node: unknown): boolean {
   return isScalar(node) && (node.value === true || text(node)?.toLowerCase() === 'true');
 }
 
-function nodeAt(compose: Compose, node: unknown): Location {
-  const range = (node as Node | undefined)?.range;
-  const { line, col } = compose.lines.linePos(range ? range[0] : 0);
-  return { file: compose.file.path, line, column: col };
-}
 
-function itemsOf(compose: Compose, node: unknown): unknown[] {
-  const resolved = deref(compose, node);
-  return isSeq(resolved) ? resolved.items.map((item) => deref(compose, item)) : [];
-}
 
 /** Reports `key` missing at the service name, or present with a wrong value at that value. */
 function absentOrWrong(compose: Compose, report: (location: Location, message: string) => void, key: string, ok: (value: unknown) => boolean, what: string): void {

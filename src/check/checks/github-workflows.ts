@@ -2,20 +2,16 @@
  * GitHub Actions workflows (`.github/workflows/*.yml|yaml`), parsed with `yaml` and located with its
  * LineCounter: CI-01, CI-02, CI-03, CI-04, CI-05 and CI-08. Nothing in a workflow is ever run.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, SourceFile } from '../registry.js';
+import { at, deref, nodeAt, pairOf, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 const WORKFLOW_PATH = /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/;
 const FULL_SHA = /^[0-9a-f]{40}$/;
 const IMAGE_DIGEST = /@sha256:[0-9a-f]{64}$/;
 
-interface Workflow {
-  file: SourceFile;
-  doc: Document;
-  root: YAMLMap;
-  lines: LineCounter;
-}
+type Workflow = YamlFile;
 
 interface WorkflowCheck extends CheckSpec {
   run(workflow: Workflow, report: (location: Location, message: string) => void): void;
@@ -23,34 +19,11 @@ interface WorkflowCheck extends CheckSpec {
 
 // ---- YAML helpers -------------------------------------------------------------------------------
 
-function deref(workflow: Workflow, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(workflow.doc) : node;
-}
 
-function pairOf(workflow: Workflow, map: unknown, key: string): Pair<unknown, unknown> | undefined {
-  const resolved = deref(workflow, map);
-  if (!isMap(resolved)) return undefined;
-  return resolved.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair<unknown, unknown> | undefined;
-}
 
-function valueOf(workflow: Workflow, map: unknown, key: string): unknown {
-  const pair = pairOf(workflow, map, key);
-  return pair === undefined ? undefined : deref(workflow, pair.value);
-}
 
-function text(node: unknown): string | undefined {
-  return isScalar(node) && node.value !== null && typeof node.value !== 'object' ? String(node.value) : undefined;
-}
 
-function at(workflow: Workflow, offset: number): Location {
-  const { line, col } = workflow.lines.linePos(offset);
-  return { file: workflow.file.path, line, column: col };
-}
 
-function nodeAt(workflow: Workflow, node: unknown, fallback = 0): Location {
-  const range = (node as Node | undefined)?.range;
-  return at(workflow, range ? range[0] : fallback);
-}
 
 /** Source text of a node, with its start offset: expressions are found in what was written. */
 function sourceOf(workflow: Workflow, node: unknown): { source: string; start: number } | undefined {
