@@ -2,9 +2,9 @@
  * Reading parsed YAML documents (workflows, compose files) node by node, keeping source positions, so every
  * finding points at the line and column of what was written. Aliases are followed.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Location } from './finding.js';
-import type { SourceFile } from './registry.js';
+import type { Emitter, SourceFile } from './registry.js';
 
 /** One parsed YAML file with what is needed to turn offsets into locations. */
 export interface YamlFile {
@@ -48,4 +48,24 @@ export function at(yaml: YamlFile, offset: number): Location {
 export function nodeAt(yaml: YamlFile, node: unknown, fallback = 0): Location {
   const range = (node as Node | undefined)?.range;
   return at(yaml, range ? range[0] : fallback);
+}
+
+/**
+ * Parses a YAML file that must be a mapping (`what` names it in the note: "a workflow"); malformed YAML or
+ * another shape becomes a note at the offending position and undefined, never an exception.
+ */
+export function parseYamlMapping(file: SourceFile, emit: Emitter, what: string): YamlFile | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(file.text, { lineCounter: lines, uniqueKeys: false });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    emit.note({ file: file.path, line, column: col, message: `not checked: malformed YAML (${error.code}: ${error.message.split('\n')[0]})` });
+    return undefined;
+  }
+  if (!isMap(doc.contents)) {
+    emit.note({ file: file.path, line: 1, column: 1, message: `not checked: ${what} must be a YAML mapping` });
+    return undefined;
+  }
+  return { file, doc, root: doc.contents, lines };
 }

@@ -3,11 +3,11 @@
  * parsed, never executed. Exit 0: nothing at or above --fail-on; 1: findings; 2: usage error.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Severity } from '../controls/catalog.js';
 import { UsageError } from '../errors.js';
 import { pathKind } from '../tree/disk.js';
 import { CHECK_HELP } from './help.js';
+import { parseCommandArgs } from './args.js';
 import type { CliIO } from './output.js';
 
 const OPTIONS = {
@@ -27,13 +27,7 @@ export interface CheckOptions {
 }
 
 export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(((error as Error).message.split('\n')[0] ?? 'bad arguments').replace(/\. To specify .*$/, ''));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`one PATH expected, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = values.format ?? 'text';

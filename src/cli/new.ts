@@ -3,7 +3,6 @@
  * Everything that can fail on bad input fails before the first byte is written.
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { deriveNames } from '../answers/names.js';
 import { mergeAnswers, finaliseAnswers } from '../answers/resolve.js';
 import { CLOUDS, LAYER_IDS, partialAnswersSchema, type AnswerKey, type Answers, type PartialAnswers } from '../answers/schema.js';
@@ -15,6 +14,7 @@ import { shellQuote } from '../render/escape.js';
 import { DiskAdapter } from '../tree/disk.js';
 import { Tree, type PlannedFile } from '../tree/tree.js';
 import { NEW_HELP } from './help.js';
+import { parseCommandArgs } from './args.js';
 import { painter, writeLine, type CliIO } from './output.js';
 import { finishRepository, type PostStepReport } from './post-steps.js';
 import type { WizardStreams } from './wizard.js';
@@ -176,13 +176,7 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
 }
 
 export function parseNewArgs(argv: string[]): NewOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(((error as Error).message.split('\n')[0] ?? 'bad arguments').replace(/\. To specify .*$/, ''));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`one project name expected, got ${positionals.length}: ${positionals.join(' ')}`);
   const pair = (on: boolean | undefined, off: boolean | undefined, flag: string): boolean | undefined => {

@@ -6,10 +6,10 @@
  * image without HEALTHCHECK (CTR-07) are cross-file facts this family does not see.
  */
 import { Add, Arg, Cmd, DockerfileParser, Entrypoint, Env, From, Healthcheck, Run, User, type Instruction } from 'dockerfile-ast';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, SourceFile } from '../registry.js';
-import { deref, itemsOf, nodeAt, pairOf, text, valueOf, type YamlFile } from '../yaml-nodes.js';
+import { deref, itemsOf, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[^/]+)?$|^[^/]+\.(?:Dockerfile|Containerfile)$/;
 const DOCKERIGNORE_NAME = /^(?:[^/]+\.)?\.?dockerignore$/;
@@ -417,19 +417,9 @@ function scanDockerfile(file: SourceFile, emit: Emitter): void {
 }
 
 function scanCompose(file: SourceFile, emit: Emitter): void {
-  const lines = new LineCounter();
-  const doc = parseDocument(file.text, { lineCounter: lines, uniqueKeys: false });
-  const error = doc.errors[0];
-  if (error !== undefined) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    emit.note({ file: file.path, line, column: col, message: `not checked: malformed YAML (${error.code}: ${error.message.split('\n')[0]})` });
-    return;
-  }
-  if (!isMap(doc.contents)) {
-    emit.note({ file: file.path, line: 1, column: 1, message: 'not checked: a Compose file must be a YAML mapping' });
-    return;
-  }
-  const compose: Compose = { file, doc, root: doc.contents, lines, services: [] };
+  const parsed = parseYamlMapping(file, emit, 'a Compose file');
+  if (parsed === undefined) return;
+  const compose: Compose = { ...parsed, services: [] };
   const services = valueOf(compose, compose.root, 'services');
   if (isMap(services)) {
     for (const pair of services.items) {

@@ -2,10 +2,10 @@
  * GitHub Actions workflows (`.github/workflows/*.yml|yaml`), parsed with `yaml` and located with its
  * LineCounter: CI-01, CI-02, CI-03, CI-04, CI-05 and CI-08. Nothing in a workflow is ever run.
  */
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, visit, type Node } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, SourceFile } from '../registry.js';
-import { at, deref, nodeAt, pairOf, text, valueOf, type YamlFile } from '../yaml-nodes.js';
+import { at, deref, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 const WORKFLOW_PATH = /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/;
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -244,19 +244,8 @@ export function isWorkflowPath(path: string): boolean {
 }
 
 function scanWorkflow(file: SourceFile, emit: Emitter): void {
-  const lines = new LineCounter();
-  const doc = parseDocument(file.text, { lineCounter: lines, uniqueKeys: false });
-  const error = doc.errors[0];
-  if (error !== undefined) {
-    const { line, col } = lines.linePos(error.pos[0]);
-    emit.note({ file: file.path, line, column: col, message: `not checked: malformed YAML (${error.code}: ${error.message.split('\n')[0]})` });
-    return;
-  }
-  if (!isMap(doc.contents)) {
-    emit.note({ file: file.path, line: 1, column: 1, message: 'not checked: a workflow must be a YAML mapping' });
-    return;
-  }
-  const workflow: Workflow = { file, doc, root: doc.contents, lines };
+  const workflow = parseYamlMapping(file, emit, 'a workflow');
+  if (workflow === undefined) return;
   for (const check of CHECKS) {
     check.run(workflow, (location, message) => emit.finding(check.controlId, location, message));
   }
