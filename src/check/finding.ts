@@ -1,6 +1,6 @@
 /**
  * The finding model of `secure-stack check`: one violated control at one place in one file.
- * Severity, title and layer always come from the control catalog, never from the check.
+ * Title and layer always come from the control catalog; so does severity, unless a check states a milder case for one finding.
  */
 import { getControl, type Control, type Severity } from '../controls/catalog.js';
 
@@ -47,8 +47,8 @@ export function controlOf(controlId: string): Control {
   return control;
 }
 
-export function makeFinding(controlId: string, location: Location, message: string, fix: string): Finding {
-  return { controlId, severity: controlOf(controlId).severity, ...location, message, fix };
+export function makeFinding(controlId: string, location: Location, message: string, fix: string, severity?: Severity): Finding {
+  return { controlId, severity: severity ?? controlOf(controlId).severity, ...location, message, fix };
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -2,6 +2,7 @@
  * The registry of checks. A check family is one module that reads one kind of file (GitHub workflows,
  * Dockerfiles, …) with a real parser; each check in it evaluates exactly one catalog control.
  */
+import type { Severity } from '../controls/catalog.js';
 import type { Finding, Location, Note } from './finding.js';
 import { githubWorkflowFamily } from './checks/github-workflows.js';
 import { postgresFamily } from './checks/postgres.js';
@@ -22,9 +23,23 @@ export interface SourceFile {
   text: string;
 }
 
+export interface FindingOptions {
+  /**
+   * A lower (or higher) severity than the catalog's for this one finding, when the check knows the case is
+   * milder (a tag-pinned base image is weaker than a digest but far from an unpinned `latest`).
+   */
+  severity?: Severity;
+}
+
 export interface Emitter {
-  finding(controlId: string, location: Location, message: string): void;
+  finding(controlId: string, location: Location, message: string, options?: FindingOptions): void;
   note(note: Note): void;
+}
+
+/** What a family may ask about the whole checked repository in `finish`. */
+export interface RepositoryView {
+  /** Every discovered file (after ignores), POSIX paths relative to the root. */
+  readonly paths: ReadonlySet<string>;
 }
 
 export interface CheckFamily {
@@ -35,6 +50,12 @@ export interface CheckFamily {
   selects(path: string): boolean;
   /** Evaluates every check of the family on one file. Never throws on bad input: it emits a note instead. */
   scan(file: SourceFile, emit: Emitter): void;
+  /**
+   * Evaluates what needs several files at once (a Dockerfile and its .dockerignore, RLS enabled by a later
+   * migration, a router included with auth elsewhere), after every selected file was scanned. `files` are
+   * the files this family selected and read, in discovery order. Never throws on bad input.
+   */
+  finish?(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void;
 }
 
 export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, dockerfilesComposeFamily, postgresFamily];

@@ -5,7 +5,7 @@
 import { readFileBounded } from '../tree/disk.js';
 import { discoverFiles } from './discover.js';
 import { compareFindings, makeFinding, type Finding, type Note } from './finding.js';
-import { CHECK_FAMILIES, ALL_CHECKS, type CheckFamily } from './registry.js';
+import { CHECK_FAMILIES, ALL_CHECKS, type CheckFamily, type Emitter, type SourceFile } from './registry.js';
 
 /** Files larger than this are reported as a note and not parsed. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -27,6 +27,16 @@ export function checkRepository(root: string, families: readonly CheckFamily[] =
   const discovery = discoverFiles(root);
   const findings: Finding[] = [];
   const notes: Note[] = [...discovery.notes];
+  const scannedBy = new Map<CheckFamily, SourceFile[]>(families.map((family) => [family, []]));
+  const emitterFor = (family: CheckFamily): Emitter => {
+    const specs = new Map(family.checks.map((check) => [check.controlId, check]));
+    return {
+      finding: (controlId, location, message, options) =>
+        findings.push(makeFinding(controlId, location, message, specs.get(controlId)?.fix ?? '', options?.severity)),
+      note: (note) => notes.push(note),
+    };
+  };
+  const emitters = new Map(families.map((family) => [family, emitterFor(family)]));
   let filesChecked = 0;
   for (const file of discovery.files) {
     const readers = families.filter((family) => family.selects(file.path));
@@ -45,20 +55,23 @@ export function checkRepository(root: string, families: readonly CheckFamily[] =
       continue;
     }
     filesChecked += 1;
-    const text = read.data.toString('utf8');
+    const source: SourceFile = { path: file.path, text: read.data.toString('utf8') };
     for (const family of readers) {
-      const specs = new Map(family.checks.map((check) => [check.controlId, check]));
+      if (family.finish !== undefined) scannedBy.get(family)!.push(source);
       try {
-        family.scan(
-          { path: file.path, text },
-          {
-            finding: (controlId, location, message) => findings.push(makeFinding(controlId, location, message, specs.get(controlId)?.fix ?? '')),
-            note: (note) => notes.push(note),
-          },
-        );
+        family.scan(source, emitters.get(family)!);
       } catch (error) {
         notes.push({ file: file.path, message: `not checked by ${family.id}: internal error (${(error as Error)?.message ?? String(error)})` });
       }
+    }
+  }
+  const repository = { paths: new Set(discovery.files.map((file) => file.path)) };
+  for (const family of families) {
+    if (family.finish === undefined) continue;
+    try {
+      family.finish(scannedBy.get(family)!, emitters.get(family)!, repository);
+    } catch (error) {
+      notes.push({ file: '.', message: `cross-file checks of ${family.id} not evaluated: internal error (${(error as Error)?.message ?? String(error)})` });
     }
   }
   return {
