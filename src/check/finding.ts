@@ -24,6 +24,20 @@ export interface Location {
   column: number;
 }
 
+/** Why a finding does not count: a reasoned suppression in the file itself or in `.secure-stack.yaml`. */
+export interface Suppression {
+  /** `inline`: `secure-stack: ignore[ID]` on or above the line; `file`: `ignore-file[ID]`; `manifest`: `.secure-stack.yaml`. */
+  kind: 'inline' | 'file' | 'manifest';
+  reason: string;
+  /** Who accepted the risk (manifest entries only). */
+  owner?: string;
+  /** Last day (YYYY-MM-DD, UTC) the manifest entry is honoured. */
+  expires?: string;
+}
+
+/** Against a baseline: `unchanged` findings were known when it was written and do not fail the run. */
+export type BaselineState = 'new' | 'unchanged';
+
 export interface Finding extends Location {
   controlId: string;
   severity: Severity;
@@ -31,6 +45,14 @@ export interface Finding extends Location {
   message: string;
   /** How to fix it. */
   fix: string;
+  /**
+   * Identity of the finding that survives line moves (see baseline.ts); set by checkRepository for every
+   * finding, used by baselines and as SARIF partialFingerprints.
+   */
+  fingerprint?: string;
+  suppression?: Suppression;
+  /** Set on every finding when the run compared against a baseline. */
+  baselineState?: BaselineState;
 }
 
 /** Something the checker could not evaluate (malformed YAML, an unreadable or huge file): reported, never fatal. */
@@ -49,6 +71,16 @@ export function controlOf(controlId: string): Control {
 
 export function makeFinding(controlId: string, location: Location, message: string, fix: string, severity?: Severity): Finding {
   return { controlId, severity: severity ?? controlOf(controlId).severity, ...location, message, fix };
+}
+
+/** A finding that counts: neither suppressed nor known in the baseline. Only these can fail a run. */
+export function isActive(finding: Finding): boolean {
+  return finding.suppression === undefined && finding.baselineState !== 'unchanged';
+}
+
+/** The active findings at or above the threshold: the run fails when there is one. */
+export function failingFindings(findings: readonly Finding[], failOn: Severity): Finding[] {
+  return findings.filter((finding) => isActive(finding) && severityRank(finding.severity) >= severityRank(failOn));
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -5,6 +5,7 @@
 import type { Severity } from '../controls/catalog.js';
 import type { Finding, Location, Note } from './finding.js';
 import { githubWorkflowFamily } from './checks/github-workflows.js';
+import { repositoryFilesFamily } from './checks/repository-files.js';
 import { postgresFamily } from './checks/postgres.js';
 import { dockerfilesComposeFamily } from './checks/dockerfiles-compose.js';
 
@@ -58,7 +59,7 @@ export interface CheckFamily {
   finish?(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void;
 }
 
-export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, dockerfilesComposeFamily, postgresFamily];
+export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, repositoryFilesFamily, dockerfilesComposeFamily, postgresFamily];
 
 export const ALL_CHECKS: readonly CheckSpec[] = CHECK_FAMILIES.flatMap((family) => family.checks);
 

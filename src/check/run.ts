@@ -1,11 +1,14 @@
 /**
- * `check` as a library: discover files, read only those a check family selects, run the checks.
- * Files are only read and parsed; nothing from the checked repository is executed.
+ * `check` as a library: discover files, read only those a check family selects, run the checks, then
+ * fingerprint the findings, mark the suppressed ones (comments in the files, `.secure-stack.yaml`) and, given
+ * a baseline, the known ones. Files are only read and parsed; nothing from the checked repository is executed.
  */
 import { readFileBounded } from '../tree/disk.js';
+import { applyBaseline, assignFingerprints, type Baseline } from './baseline.js';
 import { discoverFiles } from './discover.js';
 import { compareFindings, makeFinding, type Finding, type Note } from './finding.js';
 import { CHECK_FAMILIES, ALL_CHECKS, type CheckFamily, type Emitter, type SourceFile } from './registry.js';
+import { applySuppressions, loadManifestSuppressions } from './suppressions.js';
 
 /** Files larger than this are reported as a note and not parsed. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -19,11 +22,28 @@ export interface CheckResult {
   filesChecked: number;
   /** The controls that were evaluated. */
   controlIds: string[];
+  /** Every finding, suppressed and baseline ones included (see `isActive`), in report order. */
   findings: Finding[];
   notes: Note[];
 }
 
-export function checkRepository(root: string, families: readonly CheckFamily[] = CHECK_FAMILIES): CheckResult {
+export interface CheckRunOptions {
+  /** The check families to run [all registered]. */
+  families?: readonly CheckFamily[];
+  /** Today, for the expiry of `.secure-stack.yaml` suppressions [the clock]. */
+  now?: Date;
+  /** Known findings: those in it are marked `unchanged`, the others `new` (every finding gets a `baselineState`). */
+  baseline?: Baseline;
+}
+
+/**
+ * Checks the repository at `root`. Throws a UsageError when `.secure-stack.yaml` has an invalid
+ * `suppressions:` section (before reading anything else); never throws on what the checked files contain.
+ */
+export function checkRepository(root: string, familiesOrOptions: readonly CheckFamily[] | CheckRunOptions = {}): CheckResult {
+  const options: CheckRunOptions = isFamilyList(familiesOrOptions) ? { families: familiesOrOptions } : familiesOrOptions;
+  const families = options.families ?? CHECK_FAMILIES;
+  const manifestSuppressions = loadManifestSuppressions(root);
   const discovery = discoverFiles(root);
   const findings: Finding[] = [];
   const notes: Note[] = [...discovery.notes];
@@ -31,13 +51,15 @@ export function checkRepository(root: string, families: readonly CheckFamily[] =
   const emitterFor = (family: CheckFamily): Emitter => {
     const specs = new Map(family.checks.map((check) => [check.controlId, check]));
     return {
-      finding: (controlId, location, message, options) =>
-        findings.push(makeFinding(controlId, location, message, specs.get(controlId)?.fix ?? '', options?.severity)),
+      finding: (controlId, location, message, findingOptions) =>
+        findings.push(makeFinding(controlId, location, message, specs.get(controlId)?.fix ?? '', findingOptions?.severity)),
       note: (note) => notes.push(note),
     };
   };
   const emitters = new Map(families.map((family) => [family, emitterFor(family)]));
   let filesChecked = 0;
+  /** The text of every file read, for fingerprints and suppression comments of the findings in it. */
+  const texts = new Map<string, string>();
   for (const file of discovery.files) {
     const readers = families.filter((family) => family.selects(file.path));
     if (readers.length === 0) continue;
@@ -56,6 +78,7 @@ export function checkRepository(root: string, families: readonly CheckFamily[] =
     }
     filesChecked += 1;
     const source: SourceFile = { path: file.path, text: read.data.toString('utf8') };
+    texts.set(file.path, source.text);
     for (const family of readers) {
       if (family.finish !== undefined) scannedBy.get(family)!.push(source);
       try {
@@ -74,12 +97,28 @@ export function checkRepository(root: string, families: readonly CheckFamily[] =
       notes.push({ file: '.', message: `cross-file checks of ${family.id} not evaluated: internal error (${(error as Error)?.message ?? String(error)})` });
     }
   }
+  findings.sort(compareFindings);
+  // A cross-file finding may sit in a file no family read (a Dockerfile seen only by name): read it now.
+  const textOf = (file: string): string | undefined => {
+    if (!texts.has(file)) {
+      const read = readFileBounded(root, file, MAX_FILE_BYTES);
+      texts.set(file, read.kind === 'ok' && !read.data.includes(0) ? read.data.toString('utf8') : '');
+    }
+    return texts.get(file);
+  };
+  assignFingerprints(findings, textOf);
+  notes.push(...applySuppressions(findings, textOf, manifestSuppressions, options.now ?? new Date()));
+  if (options.baseline !== undefined) applyBaseline(findings, options.baseline);
   return {
     root,
     filesDiscovered: discovery.files.length,
     filesChecked,
     controlIds: families === CHECK_FAMILIES ? ALL_CHECKS.map((check) => check.controlId) : families.flatMap((family) => family.checks.map((check) => check.controlId)),
-    findings: findings.sort(compareFindings),
+    findings,
     notes,
   };
+}
+
+function isFamilyList(value: readonly CheckFamily[] | CheckRunOptions): value is readonly CheckFamily[] {
+  return Array.isArray(value);
 }

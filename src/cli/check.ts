@@ -1,18 +1,23 @@
 /**
  * `secure-stack check [PATH]`: audit a repository against the control catalog. Read-only: files are
- * parsed, never executed. Exit 0: nothing at or above --fail-on; 1: findings; 2: usage error.
+ * parsed, never executed; the only write is `--write-baseline FILE`. Exit 0: no active finding at or above
+ * --fail-on (suppressed findings and those unchanged against the baseline do not count); 1: findings;
+ * 2: usage error (one line on stderr, nothing on stdout, nothing written).
  */
 import * as path from 'node:path';
 import type { Severity } from '../controls/catalog.js';
 import { UsageError } from '../errors.js';
-import { pathKind } from '../tree/disk.js';
+import { pathKind, readUserFile, writeUserFileAtomic } from '../tree/disk.js';
 import { CHECK_HELP } from './help.js';
 import { parseCommandArgs } from './args.js';
-import type { CliIO } from './output.js';
+import { writeLine, type CliIO } from './output.js';
 
 const OPTIONS = {
   format: { type: 'string' },
   'fail-on': { type: 'string' },
+  baseline: { type: 'string' },
+  'write-baseline': { type: 'string' },
+  'show-suppressed': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -24,6 +29,11 @@ export interface CheckOptions {
   path: string;
   format: Format;
   failOn: Severity;
+  /** Compare against this baseline file (as given, relative to the cwd). */
+  baseline?: string;
+  /** Write the unsuppressed findings to this baseline file (as given, relative to the cwd). */
+  writeBaseline?: string;
+  showSuppressed: boolean;
 }
 
 export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
@@ -34,7 +44,20 @@ export function parseCheckArgs(argv: string[]): CheckOptions | 'help' {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: "${format}" is not one of ${FORMATS.join('|')}`);
   const failOn = values['fail-on'] ?? 'high';
   if (!(SEVERITIES as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${SEVERITIES.join('|')}`);
-  return { path: positionals[0] ?? '.', format: format as Format, failOn: failOn as Severity };
+  for (const flag of ['baseline', 'write-baseline'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag}: a file name is required`);
+  }
+  if (values.baseline !== undefined && values['write-baseline'] !== undefined) {
+    throw new UsageError('--baseline and --write-baseline cannot be combined: the written baseline is every current finding anyway');
+  }
+  return {
+    path: positionals[0] ?? '.',
+    format: format as Format,
+    failOn: failOn as Severity,
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+    ...(values['write-baseline'] === undefined ? {} : { writeBaseline: values['write-baseline'] }),
+    showSuppressed: values['show-suppressed'] === true,
+  };
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
@@ -48,8 +71,29 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   if (kind === 'missing') throw new UsageError(`check: ${options.path}: no such directory`);
   if (kind !== 'directory') throw new UsageError(`check: ${options.path} is not a directory`);
 
+  const { parseBaseline, makeBaseline, serializeBaseline, applyBaseline, isBaselineFile } = await import('../check/baseline.js');
+  const baseline =
+    options.baseline === undefined
+      ? undefined
+      : parseBaseline(readUserFile(path.resolve(io.cwd, options.baseline), '--baseline', options.baseline).text, `--baseline ${options.baseline}`);
+
   const { checkRepository } = await import('../check/run.js');
-  const result = checkRepository(root);
+  const result = checkRepository(root, baseline === undefined ? {} : { baseline });
+
+  if (options.writeBaseline !== undefined) {
+    const written = makeBaseline(result.findings);
+    writeUserFileAtomic(
+      path.resolve(io.cwd, options.writeBaseline),
+      serializeBaseline(written),
+      '--write-baseline',
+      { kind: 'a secure-stack baseline', test: isBaselineFile },
+      options.writeBaseline,
+    );
+    // Report as the next run with this baseline will see it: every unsuppressed finding is known.
+    applyBaseline(result.findings, written);
+    writeLine(io.stderr, `secure-stack: wrote ${written.findings.length} finding(s) to the baseline ${options.writeBaseline}`);
+  }
+
   const { formatJson, isFailing } = await import('../check/report/json.js');
   if (options.format === 'json') io.stdout.write(formatJson(result, options.failOn));
   else if (options.format === 'sarif') {
@@ -57,7 +101,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(formatSarif(result));
   } else {
     const { formatText } = await import('../check/report/text.js');
-    io.stdout.write(formatText(result, options.failOn));
+    io.stdout.write(formatText(result, options.failOn, { showSuppressed: options.showSuppressed }));
   }
   return isFailing(result, options.failOn) ? 1 : 0;
 }

@@ -46,7 +46,7 @@ export const CHECK_HELP = `Usage: secure-stack check [PATH] [options]
 
 Audits the repository at PATH (default: the current directory) against the control catalog. Files are
 only read and parsed, never executed. Skips .git, node_modules, virtualenvs, caches, build output and
-what the root .gitignore ignores.
+what git ignores (every .gitignore, for its own directory and below, and .git/info/exclude).
 
 Checks in this version:
 {{CHECKS}}
@@ -54,11 +54,31 @@ Checks in this version:
 Options:
   --format <text|json|sarif>             text (grouped by layer; default), JSON (schemaVersion 1: tool,
                                          root, failOn, failed, controls, summary, findings[{controlId,
-                                         title, layer, severity, file, line, column, message, fix}],
-                                         notes), or SARIF 2.1.0 for code scanning
+                                         title, layer, severity, file, line, column, message, fix,
+                                         fingerprint, suppression?, baselineState?}], notes), or SARIF
+                                         2.1.0 for code scanning (suppressed findings are suppressed results)
   --fail-on <low|medium|high|critical>   lowest severity that fails the run [default: high]
+  --baseline <file>                      JSON baseline: findings in it are "unchanged" and do not fail
+                                         the run; the others are "new"
+  --write-baseline <file>                write every unsuppressed finding to a baseline file and exit 0
+                                         (replaces only an existing secure-stack baseline)
+  --show-suppressed                      text: also list suppressed and baseline findings
   -h, --help                             this help
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage (unknown flag,
-PATH missing or not a directory).
+Suppressions (always with a reason; a directive without one is not honoured and is reported as a note):
+  # secure-stack: ignore[CTR-03] reason
+      in a comment on the finding's line, or as the whole line just above it
+  # secure-stack: ignore-file[CI-02,CI-03] reason
+      in a comment anywhere in the file: every finding of those controls in that file
+  Use the file's comment syntax: # (YAML, Dockerfile, Python, shell, conf, TOML, .env), -- or /* */ (SQL),
+  // or /* */ (TS/JS; {/* */} in JSX). The directive must be the whole comment; inside a string it does
+  not count. In .secure-stack.yaml at PATH:
+    suppressions:
+      - { control: CTR-02, path: "legacy/**", reason: "...", owner: "@team", expires: 2026-12-31, line: 3 }
+  (path: a file or a glob with * ** ? {a,b}; line and expires are optional; once expired, the findings
+  count again and a note says so.)
+
+Exit codes: 0 nothing counted at or above --fail-on, 1 findings at or above it, 2 bad usage (unknown
+flag, PATH missing or not a directory, a missing or malformed baseline, an invalid suppressions section,
+a --write-baseline file that exists and is not a baseline); nothing is written then.
 `;

@@ -159,15 +159,55 @@ export class DiskAdapter {
   }
 }
 
-/** Reads a file the user named on the command line (an answers file, a preset). */
-export function readUserFile(filePath: string, what: string): { absolutePath: string; text: string } {
+/**
+ * Reads a file the user named on the command line (an answers file, a preset, a baseline). `shownAs` is
+ * how errors name it (what the user typed, when `filePath` was resolved against another directory).
+ */
+export function readUserFile(filePath: string, what: string, shownAs: string = filePath): { absolutePath: string; text: string } {
   const absolutePath = path.resolve(filePath);
   try {
     return { absolutePath, text: fs.readFileSync(absolutePath, 'utf8') };
   } catch (error) {
     const reason = isMissing(error) ? 'no such file' : (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError(`${what} ${filePath}: ${reason}`);
+    throw new UsageError(`${what} ${shownAs}: ${reason}`);
   }
+}
+
+/**
+ * Writes a file the user named on the command line (e.g. `check --write-baseline FILE`) atomically. Its
+ * directory must exist. An existing file is replaced only if it is of the `replaceable` kind, and never
+ * when it is a symbolic link or not a regular file: a typo must not clobber an unrelated file. `shownAs`
+ * is how errors name the file.
+ */
+export function writeUserFileAtomic(
+  filePath: string,
+  content: string,
+  what: string,
+  replaceable: { kind: string; test: (existing: Buffer) => boolean },
+  shownAs: string = filePath,
+): void {
+  const absolutePath = path.resolve(filePath);
+  const directory = path.dirname(absolutePath);
+  try {
+    if (!fs.statSync(directory).isDirectory()) throw new UsageError(`${what} ${shownAs}: ${directory} is not a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${what} ${shownAs}: directory ${directory} does not exist`);
+  }
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(absolutePath);
+  } catch (error) {
+    if (!isMissing(error)) throw new UsageError(`${what} ${shownAs}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  if (existing !== undefined) {
+    if (existing.isSymbolicLink()) throw new UsageError(`${what} ${shownAs}: refusing to write through a symbolic link`);
+    if (!existing.isFile()) throw new UsageError(`${what} ${shownAs}: exists and is not a regular file`);
+    if (!replaceable.test(fs.readFileSync(absolutePath))) {
+      throw new UsageError(`${what} ${shownAs}: refusing to overwrite a file that is not ${replaceable.kind}`);
+    }
+  }
+  new DiskAdapter(directory).writeFileAtomic(path.basename(absolutePath), Buffer.from(content, 'utf8'), false);
 }
 
 export function fileExists(filePath: string): boolean {

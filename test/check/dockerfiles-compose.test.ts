@@ -1,10 +1,11 @@
 /** Dockerfile, .dockerignore and Compose checks (CTR-01 … CTR-13): inline fixtures, the generated stack, mutations of it. */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRepository } from '../../src/check/run.js';
 import { CHECK_FAMILIES } from '../../src/check/registry.js';
 import { dockerfilesComposeFamily } from '../../src/check/checks/dockerfiles-compose.js';
+import { commandOf, splitShell } from '../../src/check/shell-words.js';
 import { getControl } from '../../src/controls/catalog.js';
 import { BASE_IMAGES } from '../../src/layers/containers/images.js';
 import { writeProject } from '../../src/pipeline/generate.js';
@@ -68,6 +69,13 @@ secrets:
 const GOOD_IGNORE = '# allow-list\n*\n!cmd\n!go.mod\n';
 
 const good = (extra: Record<string, string> = {}) => ({ Dockerfile: GOOD_DOCKERFILE, '.dockerignore': GOOD_IGNORE, 'compose.yaml': GOOD_COMPOSE, ...extra });
+/** A repository that is removed after the tests. */
+function writeRepoKept(files: Record<string, string>): string {
+  const dir = writeRepo(files);
+  dirs.push(dir);
+  return dir;
+}
+
 const df = (text: string) => ({ Dockerfile: text });
 const compose = (text: string) => ({ 'compose.yaml': text });
 
@@ -87,6 +95,50 @@ describe('registry', () => {
     const no = ['Dockerfile/x', 'dockerfile.md', 'compose.json', 'my-compose.yaml', '.github/workflows/compose.txt', 'a.yaml'];
     expect(yes.filter((p) => !dockerfilesComposeFamily.selects(p))).toEqual([]);
     expect(no.filter((p) => dockerfilesComposeFamily.selects(p))).toEqual([]);
+  });
+});
+
+describe('RUN shell tokenizer', () => {
+  const words = (script: string, escape = '\\') => splitShell(script, 0, script.length, escape).commands.map((command) => command.map((word) => word.value));
+  it('splits commands at && || ; & | ( ) and newlines, and removes quotes and escapes', () => {
+    expect(words(`a "b c" 'd $e' f\\ g && h || (i; j) & k | l`)).toEqual([['a', 'b c', 'd $e', 'f g'], ['h'], ['i'], ['j'], ['k'], ['l']]);
+    expect(words('x=$(a | b) "$(c "d")" `e | f`')).toEqual([['x=$(a | b)', '$(c "d")', '`e | f`']]);
+    expect(splitShell('a || b | c |& d "|" \\| e').pipes).toEqual([7, 11]);
+  });
+  it('joins continued lines and drops the comment and blank lines Docker drops inside them', () => {
+    const script = 'apt-get update \\\n  # a comment\n\n  && apt-get install -y \\\n    curl';
+    expect(words(script)).toEqual([['apt-get', 'update'], ['apt-get', 'install', '-y', 'curl']]);
+    expect(splitShell(script).commands[1]!.at(-1)!.offset).toBe(script.indexOf('curl'));
+    expect(words('a `\n  b', '`')).toEqual([['a', 'b']]);
+  });
+  it('drops redirections with their targets and comments, keeps reserved words out of the command name', () => {
+    expect(words('pip install x > /dev/null 2>&1 && cat <<<"y" < in 2> err # pip install z')).toEqual([['pip', 'install', 'x'], ['cat']]);
+    expect(words('if true; then apt-get install -y curl; fi')).toEqual([['true'], ['apt-get', 'install', '-y', 'curl']]);
+  });
+  it('runs the body of RUN <<EOF as the script and skips the data of cmd <<EOF', () => {
+    expect(words('<<EOF\napt-get install -y a\npip install b\nEOF')).toEqual([['apt-get', 'install', '-y', 'a'], ['pip', 'install', 'b']]);
+    expect(words("python3 - <<'PY' && echo done\nimport os | x\nPY")).toEqual([['python3', '-'], ['echo', 'done']]);
+    expect(words('cat <<-END > f\n\tapk add x\n\tEND\napk add y')).toEqual([['cat'], ['apk', 'add', 'y']]);
+  });
+  it('terminates and never throws on arbitrary input, and the Dockerfile checks built on it do not either', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alphabet = ['a', 'pip', 'install', 'apk', 'add', 'apt-get', ' ', '\n', '\\', '`', '"', "'", '$', '(', ')', '{', '}', '|', '&', ';', '<', '>', '#', '-', '=', 'EOF', '<<', '\t', '\r'];
+    const notes: string[] = [];
+    const emit = { finding: () => undefined, note: (note: { message: string }) => notes.push(note.message) };
+    for (let n = 0; n < 3000; n += 1) {
+      const text = Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const script = splitShell(text, 0, text.length, n % 2 === 0 ? '\\' : '`');
+      for (const word of script.commands.flat()) expect(word.offset >= 0 && word.offset < text.length).toBe(true);
+      const file = { path: `x${n}/Dockerfile`, text: `FROM alpine:3\nRUN ${text}\n` };
+      dockerfilesComposeFamily.scan(file, emit);
+      dockerfilesComposeFamily.finish!([file], emit, { paths: new Set([file.path]) });
+    }
+    expect(notes.filter((message) => message.includes('internal error'))).toEqual([]);
+  });
+  it('finds the command past assignments and wrappers', () => {
+    const command = commandOf(splitShell('DEBIAN_FRONTEND=noninteractive sudo -u root env -i A=1 /usr/bin/apt-get install x').commands[0]!);
+    expect([command?.name, command?.args.map((word) => word.value), command?.assignments]).toEqual(['apt-get', ['install', 'x'], ['DEBIAN_FRONTEND=noninteractive', 'A=1']]);
   });
 });
 
@@ -117,13 +169,36 @@ describe('CTR-01 non-root user', () => {
 });
 
 describe('CTR-02 base image digests', () => {
-  it('flags tag-only, latest and untagged external images at the image name', () => {
-    const text = `FROM node:22 AS a\nFROM ubuntu\nFROM python:latest@${A}\nFROM --platform=linux/amd64 nginx:latest\n`;
-    expect(ctr(df(text), 'CTR-02')).toEqual([['Dockerfile', 1, 6], ['Dockerfile', 2, 6], ['Dockerfile', 3, 6], ['Dockerfile', 4, 29]]);
+  const graded = (files: Record<string, string>) => {
+    const dir = writeRepo(files);
+    dirs.push(dir);
+    return findingsFor(dir, 'CTR-02').map((f) => [f.file, f.line, f.column, f.severity]);
+  };
+  it('grades external images: no tag or latest is high, a tag without digest low, latest next to a digest low', () => {
+    const text = `FROM node:22 AS a\nFROM ubuntu\nFROM python:latest@${A}\nFROM --platform=linux/amd64 nginx:latest\nFROM registry.example.com:5000/team/img:1.2\n`;
+    expect(graded(df(text))).toEqual([
+      ['Dockerfile', 1, 6, 'low'],
+      ['Dockerfile', 2, 6, 'high'],
+      ['Dockerfile', 3, 6, 'low'],
+      ['Dockerfile', 4, 29, 'high'],
+      ['Dockerfile', 5, 6, 'low'],
+    ]);
+  });
+  it('tells how to pin a tag-only image', () => {
+    const [finding] = findingsFor(writeRepoKept(df('FROM node:22\n')), 'CTR-02');
+    expect(finding?.message).toMatch(/tag "22" only: the tag can move.*secure-stack new --pin-digests/);
+  });
+  it('resolves FROM ${ARG} from global ARG defaults and leaves a FROM without a known value alone', () => {
+    const text = `ARG BASE=python:3.13-slim\nARG PY=3.13\nARG UNKNOWN\nFROM \${BASE} AS a\nFROM python:\${PY}@${A} AS b\nFROM \${UNKNOWN} AS c\nFROM \${MISSING:-debian} AS d\n`;
+    expect(graded(df(text))).toEqual([['Dockerfile', 4, 6, 'low'], ['Dockerfile', 7, 6, 'high']]);
   });
   it('accepts digests with or without a tag, earlier stage names in any case, and scratch', () => {
     const text = `FROM node:22@${A} AS Deps\nFROM ghcr.io/o/img@${B} AS other\nFROM deps AS build\nFROM scratch\nCOPY --from=build /x /x\n`;
     expect(ctr(df(text), 'CTR-02')).toEqual([]);
+  });
+  it('grades compose images of services that do not build them, at the image value', () => {
+    const text = `services:\n  db:\n    image: postgres\n  cache:\n    image: "redis:7.4"\n  app:\n    build: .\n    image: app:dev\n  pinned:\n    image: ghcr.io/o/x:1@${A}\n  custom:\n    image: \${REGISTRY}/x:\${TAG}\n  edge:\n    image: traefik:latest\n`;
+    expect(graded(compose(text))).toEqual([['compose.yaml', 3, 12, 'high'], ['compose.yaml', 5, 12, 'low'], ['compose.yaml', 14, 12, 'high']]);
   });
 });
 
@@ -164,6 +239,34 @@ describe('CTR-05 .dockerignore', () => {
   });
 });
 
+describe('CTR-05 a .dockerignore in every build context (cross-file)', () => {
+  const IGNORE = '.git\n.env*\nnode_modules\n';
+  const BUILD = `FROM alpine:3.20@${A}\nUSER 1\n`;
+  it('flags a Dockerfile whose directory has no .dockerignore, at line 1', () => {
+    expect(ctr({ Dockerfile: BUILD }, 'CTR-05')).toEqual([['Dockerfile', 1, 1]]);
+    // A .dockerignore of another directory (here the root) does not cover app/, the context of app/Dockerfile.
+    expect(ctr({ '.dockerignore': IGNORE, 'app/Dockerfile': BUILD }, 'CTR-05')).toEqual([['app/Dockerfile', 1, 1]]);
+  });
+  it('accepts a .dockerignore in the context and a <Dockerfile>.dockerignore beside the Dockerfile', () => {
+    expect(ctr({ 'app/Dockerfile': BUILD, 'app/.dockerignore': IGNORE }, 'CTR-05')).toEqual([]);
+    expect(ctr({ 'docker/api.Dockerfile': BUILD, 'docker/api.Dockerfile.dockerignore': IGNORE }, 'CTR-05')).toEqual([]);
+  });
+  it('follows Compose build contexts: the root context of a Dockerfile in a subdirectory needs the root .dockerignore', () => {
+    const rooted = 'services:\n  api:\n    build:\n      context: .\n      dockerfile: docker/api/Dockerfile\n';
+    expect(ctr({ 'compose.yaml': rooted, '.dockerignore': IGNORE, 'docker/api/Dockerfile': BUILD }, 'CTR-05')).toEqual([]);
+    const dir = writeRepoKept({ 'compose.yaml': rooted, 'docker/api/.dockerignore': IGNORE, 'docker/api/Dockerfile': BUILD });
+    const [finding, ...rest] = findingsFor(dir, 'CTR-05');
+    expect(rest).toEqual([]);
+    expect([finding?.file, finding?.line, finding?.column]).toEqual(['docker/api/Dockerfile', 1, 1]);
+    expect(finding?.message).toMatch(/the repository root, from compose.yaml service api/);
+  });
+  it('resolves `build: <dir>` relative to the Compose file, and ignores remote and inline builds', () => {
+    const nested = 'services:\n  web:\n    build: ../web\n  remote:\n    build: https://github.com/o/r.git#main\n  inline:\n    build:\n      dockerfile_inline: "FROM scratch"\n';
+    expect(ctr({ 'deploy/compose.yaml': nested, 'web/Dockerfile': BUILD, 'web/.dockerignore': IGNORE }, 'CTR-05')).toEqual([]);
+    expect(ctr({ 'deploy/compose.yaml': nested, 'web/Dockerfile': BUILD }, 'CTR-05')).toEqual([['web/Dockerfile', 1, 1]]);
+  });
+});
+
 describe('CTR-06 ADD and exec form', () => {
   it('flags ADD of a URL, an archive or plain files, and shell-form CMD and ENTRYPOINT at the command', () => {
     const text = GOOD_DOCKERFILE.replace('ENTRYPOINT ["/app"]', 'ADD https://example.com/x.tgz /x\nADD vendor.tar.gz /v\nADD conf /conf\nCMD /app serve\nENTRYPOINT /app');
@@ -172,6 +275,63 @@ describe('CTR-06 ADD and exec form', () => {
   it('accepts ADD --checksum, COPY and JSON-form commands', () => {
     const text = GOOD_DOCKERFILE.replace('ENTRYPOINT', `ADD --checksum=sha256:${'c'.repeat(64)} https://example.com/x.tgz /x\nCMD ["serve"]\nENTRYPOINT`);
     expect(ctr(df(text), 'CTR-06')).toEqual([]);
+  });
+});
+
+describe('CTR-06 RUN: pipefail and package pins', () => {
+  const graded = (text: string) => {
+    const dir = writeRepoKept(df(text));
+    return findingsFor(dir, 'CTR-06').map((f) => [f.line, f.column, f.severity]);
+  };
+  const stage = (run: string, before = '') => `FROM debian:12@${A}\n${before}${run}\n`;
+  it('flags a pipe under a shell without pipefail, at the pipe', () => {
+    expect(graded(stage('RUN curl -fsSL https://example.com/install.sh | sh'))).toEqual([[2, 47, 'medium']]);
+    // The pipe on a continued line, after a comment line Docker drops.
+    expect(graded(stage('RUN set -e \\\n    # fetch\n    && wget -qO- https://example.com/x.tgz \\\n    | tar xz'))).toEqual([[5, 5, 'medium']]);
+    // SHELL without pipefail, and pipefail set only after the pipe.
+    expect(graded(stage('RUN a | b && set -o pipefail', 'SHELL ["/bin/bash", "-c"]\n'))).toEqual([[3, 7, 'medium']]);
+    // A RUN <<EOF heredoc is the script: its pipes count.
+    expect(graded(stage('RUN <<EOF\nset -e\ncurl -s https://example.com | tar x\nEOF'))).toEqual([[4, 29, 'medium']]);
+  });
+  it('accepts pipefail from SHELL (also in the stage built on), set -o pipefail first, ||, quoted pipes, data heredocs and non-POSIX shells', () => {
+    expect(graded(stage('RUN curl -s https://example.com | tar x', 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\n'))).toEqual([]);
+    expect(graded(`FROM debian:12@${A} AS base\nSHELL ["/bin/ash", "-eo", "pipefail", "-c"]\nFROM base\nRUN a | b\n`)).toEqual([]);
+    expect(graded(stage('RUN set -euo pipefail; a | b'))).toEqual([]);
+    expect(graded(stage('RUN test -f x || echo "a | b" \'c|d\' a\\|b && grep -E "x|y" f'))).toEqual([]);
+    expect(graded(stage('RUN python3 - <<EOF\nprint("a | b")\nEOF'))).toEqual([]);
+    expect(graded(stage('RUN Get-ChildItem | Select-Object Name', 'SHELL ["pwsh", "-Command"]\n'))).toEqual([]);
+    expect(graded(stage('RUN ["sh", "-c", "a | b"]'))).toEqual([]);
+  });
+  it('flags unpinned pip requirements (medium, at the first) and a kept pip cache (low, at pip)', () => {
+    expect(graded(stage('RUN pip install --no-cache-dir flask "requests>=2" gunicorn==23.0.0'))).toEqual([[2, 32, 'medium']]);
+    expect(graded(stage('RUN python3 -m pip install -U pip && pip3 install -r requirements.txt'))).toEqual([[2, 5, 'low'], [2, 31, 'medium'], [2, 38, 'low']]);
+    expect(graded(stage('RUN pip install --no-cache-dir git+https://github.com/o/r.git@main'))).toEqual([[2, 32, 'medium']]);
+  });
+  it('accepts pinned pip installs: name==version, requirement and constraint files, hashes, local paths, archives, commits', () => {
+    const pinned = [
+      'RUN pip install --no-cache-dir flask==3.1.0 "uvicorn[standard]==0.32.0"',
+      'RUN pip install --no-cache-dir --require-hashes -r requirements.lock',
+      'RUN pip install --no-cache-dir -c constraints.txt flask',
+      'RUN /opt/venv/bin/pip install --no-cache-dir --no-compile .',
+      'RUN pip install --no-cache-dir ./dist/app-1.0-py3-none-any.whl -e ./lib',
+      `RUN pip install --no-cache-dir "pkg @ git+https://github.com/o/r.git@${'0'.repeat(40)}"`,
+      'RUN pip install --no-cache-dir $EXTRA_PACKAGES',
+    ];
+    for (const run of pinned) expect(graded(stage(run)), run).toEqual([]);
+    expect(graded(stage('RUN pip install -r requirements.txt', 'ENV PIP_NO_CACHE_DIR=1\n'))).toEqual([]);
+    expect(graded(stage('RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt'))).toEqual([]);
+    expect(graded(stage('RUN PIP_NO_CACHE_DIR=true pip install -r requirements.txt'))).toEqual([]);
+  });
+  it('flags apt and apk packages without a version and apk add without --no-cache, all low', () => {
+    expect(graded(stage('RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confnew install -y --no-install-recommends curl ca-certificates=20230311'))).toEqual([[2, 132, 'low']]);
+    expect(graded(stage('RUN apk add --virtual .build-deps curl'))).toEqual([[2, 5, 'low'], [2, 35, 'low']]);
+    expect(graded(stage('RUN sudo apt install -y git'))).toEqual([[2, 25, 'low']]);
+  });
+  it('accepts pinned apt and apk packages, local package files and apk cache mounts', () => {
+    expect(graded(stage('RUN apt-get install -y --no-install-recommends curl=8.5.0-2 ./vendor/tool.deb'))).toEqual([]);
+    expect(graded(stage('RUN apk add --no-cache curl=8.11.1-r0 "git~2.47"'))).toEqual([]);
+    expect(graded(stage('RUN --mount=type=cache,target=/var/cache/apk apk add curl=8.11.1-r0'))).toEqual([]);
+    expect(graded(stage('RUN echo apt-get install curl && apt-get update'))).toEqual([]);
   });
 });
 
@@ -186,6 +346,31 @@ describe('CTR-07 health checks', () => {
     const text = `FROM alpine:3.20@${A} AS base\nHEALTHCHECK CMD ["true"]\nFROM base\nUSER 1\n`;
     expect(ctr(df(text), 'CTR-07')).toEqual([]);
     expect(ctr(compose(GOOD_COMPOSE), 'CTR-07')).toEqual([]);
+  });
+});
+
+describe('CTR-07 Compose healthchecks cover the images they build (cross-file)', () => {
+  const IGNORE = '.git\n.env*\nnode_modules\n';
+  const NO_HEALTHCHECK = `FROM alpine:3.20@${A}\nUSER 1\nCMD ["app"]\n`;
+  const service = (name: string, healthcheck: string) => `  ${name}:\n    build: ./app\n${healthcheck}`;
+  const TEST = '    healthcheck:\n      test: ["CMD", "app", "health"]\n';
+  const repo = (services: string) => ({ 'app/Dockerfile': NO_HEALTHCHECK, 'app/.dockerignore': IGNORE, 'compose.yaml': `services:\n${services}` });
+  it('accepts a Dockerfile without HEALTHCHECK when every service that builds it declares a test', () => {
+    expect(ctr(repo(service('app', TEST)), 'CTR-07')).toEqual([]);
+    expect(ctr(repo(service('app', TEST) + service('worker', TEST)), 'CTR-07')).toEqual([]);
+    expect(ctr({ ...repo(service('app', TEST)), 'app/Dockerfile': NO_HEALTHCHECK.replace('USER 1', 'HEALTHCHECK NONE\nUSER 1') }, 'CTR-07')).toEqual([]);
+  });
+  it('flags it at the final FROM when a service that builds it has no test (none, or only timings)', () => {
+    const dir = writeRepoKept(repo(service('app', TEST) + service('worker', '    healthcheck:\n      interval: 10s\n')));
+    const findings = findingsFor(dir, 'CTR-07');
+    expect(findings.map((f) => [f.file, f.line, f.column])).toEqual([['app/Dockerfile', 1, 1]]);
+    expect(findings[0]?.message).toMatch(/nor does service worker in compose.yaml/);
+    expect(ctr({ 'app/Dockerfile': NO_HEALTHCHECK }, 'CTR-07')).toEqual([['app/Dockerfile', 1, 1]]);
+  });
+  it('a disabled Compose healthcheck is a finding even when the image has a HEALTHCHECK', () => {
+    const withHealthcheck = NO_HEALTHCHECK.replace('USER 1', 'HEALTHCHECK CMD ["app", "health"]\nUSER 1');
+    expect(ctr({ ...repo(service('app', '    healthcheck:\n      disable: true\n')), 'app/Dockerfile': withHealthcheck }, 'CTR-07')).toEqual([['compose.yaml', 5, 16]]);
+    expect(ctr(repo(service('app', '    healthcheck:\n      disable: true\n')), 'CTR-07')).toEqual([['app/Dockerfile', 1, 1], ['compose.yaml', 5, 16]]);
   });
 });
 
@@ -263,6 +448,120 @@ describe('robustness', () => {
   });
 });
 
+// ---- A repository written the usual way, not generated here ---------------------------------------
+
+/** A typical small Django + Postgres project: root user, ADD, latest, a secret in ENV, privileged, the Docker socket, a published database. */
+const TYPICAL_DOCKERFILE = `FROM python:latest
+
+WORKDIR /app
+
+ENV DJANGO_SECRET_KEY=dev-secret-key \\
+    PYTHONUNBUFFERED=1
+
+ADD . /app
+
+RUN apt-get update && apt-get install -y gcc libpq-dev
+RUN pip install -r requirements.txt
+RUN pip install gunicorn
+
+EXPOSE 8000
+CMD gunicorn app.wsgi:application --bind 0.0.0.0:8000
+`;
+
+const TYPICAL_COMPOSE = `version: "3.8"
+
+services:
+  web:
+    build: .
+    ports:
+      - "8000:8000"
+    environment:
+      - DEBUG=1
+      - DATABASE_URL=postgres://postgres:example@db:5432/app
+    depends_on:
+      - db
+    volumes:
+      - .:/app
+      - /var/run/docker.sock:/var/run/docker.sock
+    privileged: true
+
+  db:
+    image: postgres
+    restart: always
+    ports:
+      - "5432:5432"
+    environment:
+      POSTGRES_PASSWORD: example
+      POSTGRES_DB: app
+    volumes:
+      - db-data:/var/lib/postgresql/data
+
+volumes:
+  db-data:
+`;
+
+const TYPICAL_MIGRATIONS = {
+  'migrations/001_init.sql': `-- Initial schema
+CREATE TABLE users (
+  id SERIAL PRIMARY KEY,
+  email TEXT UNIQUE NOT NULL,
+  password_hash TEXT NOT NULL
+);
+
+CREATE TABLE posts (
+  id SERIAL PRIMARY KEY,
+  user_id INTEGER REFERENCES users(id),
+  body TEXT
+);
+`,
+  'migrations/002_comments.sql': `CREATE TABLE IF NOT EXISTS comments (
+  id SERIAL PRIMARY KEY,
+  post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+  body TEXT
+);
+CREATE INDEX comments_post_id_idx ON comments (post_id);
+`,
+};
+
+describe('a typical repository not generated here', () => {
+  it('gets exactly the expected container and database findings, at the right lines and severities', () => {
+    const dir = writeRepoKept({ Dockerfile: TYPICAL_DOCKERFILE, 'docker-compose.yml': TYPICAL_COMPOSE, 'requirements.txt': 'django\n', ...TYPICAL_MIGRATIONS });
+    const result = checkRepository(dir);
+    expect(result.notes).toEqual([]);
+    const found = result.findings.filter((f) => /^(?:CTR|DB)-/.test(f.controlId)).map((f) => [f.controlId, f.severity, f.file, f.line, f.column]);
+    expect(found).toEqual([
+      ['CTR-01', 'high', 'Dockerfile', 1, 1],
+      ['CTR-03', 'medium', 'Dockerfile', 1, 1],
+      ['CTR-05', 'medium', 'Dockerfile', 1, 1],
+      ['CTR-07', 'low', 'Dockerfile', 1, 1],
+      ['CTR-02', 'high', 'Dockerfile', 1, 6],
+      ['CTR-04', 'high', 'Dockerfile', 5, 5],
+      ['CTR-06', 'medium', 'Dockerfile', 8, 1],
+      ['CTR-03', 'medium', 'Dockerfile', 10, 42],
+      ['CTR-06', 'low', 'Dockerfile', 10, 42],
+      ['CTR-06', 'low', 'Dockerfile', 11, 5],
+      ['CTR-06', 'low', 'Dockerfile', 12, 5],
+      ['CTR-06', 'medium', 'Dockerfile', 12, 17],
+      ['CTR-06', 'medium', 'Dockerfile', 15, 5],
+      ['CTR-08', 'medium', 'docker-compose.yml', 4, 3],
+      ['CTR-09', 'high', 'docker-compose.yml', 4, 3],
+      ['CTR-10', 'medium', 'docker-compose.yml', 4, 3],
+      ['CTR-12', 'high', 'docker-compose.yml', 10, 9],
+      ['CTR-11', 'critical', 'docker-compose.yml', 15, 9],
+      ['CTR-11', 'critical', 'docker-compose.yml', 16, 17],
+      ['CTR-08', 'medium', 'docker-compose.yml', 18, 3],
+      ['CTR-09', 'high', 'docker-compose.yml', 18, 3],
+      ['CTR-10', 'medium', 'docker-compose.yml', 18, 3],
+      ['CTR-02', 'high', 'docker-compose.yml', 19, 12],
+      ['CTR-13', 'high', 'docker-compose.yml', 21, 5],
+      ['CTR-12', 'high', 'docker-compose.yml', 24, 7],
+      ['DB-03', 'critical', 'migrations/001_init.sql', 2, 14],
+      ['DB-03', 'critical', 'migrations/001_init.sql', 8, 14],
+      ['DB-03', 'critical', 'migrations/002_comments.sql', 1, 28],
+    ]);
+  });
+});
+
 // ---- The generated stack ------------------------------------------------------------------------
 
 let pinned: string;
@@ -296,7 +595,8 @@ function mutate(file: string, edit: (text: string) => string) {
   const text = edit(original);
   expect(text).not.toBe(original);
   writeFileSync(path.join(dir, file), text);
-  return { text, found: ctrFindings(dir).map((f) => [f.controlId, f.file, f.line]) };
+  const findings = ctrFindings(dir);
+  return { text, dir, findings, found: findings.map((f) => [f.controlId, f.file, f.line]) };
 }
 
 describe('generated full stack', () => {
@@ -306,14 +606,16 @@ describe('generated full stack', () => {
     expect(ctrFindings(pinned)).toEqual([]);
     expect(result.notes).toEqual([]);
   });
-  it('on tags only (the default without --pin-digests): CTR-02 at each FROM, nothing else', () => {
-    const found = ctrFindings(tagOnly).map((f) => [f.controlId, f.file, f.line]);
+  it('on tags only (the default without --pin-digests): a low CTR-02 at each FROM and each external compose image, nothing else', () => {
+    const found = ctrFindings(tagOnly).map((f) => [f.controlId, f.severity, f.file, f.line]);
     expect(found).toEqual([
-      ['CTR-02', 'api/Dockerfile', 11],
-      ['CTR-02', 'api/Dockerfile', 24],
-      ['CTR-02', 'web/Dockerfile', 12],
-      ['CTR-02', 'web/Dockerfile', 19],
-      ['CTR-02', 'web/Dockerfile', 27],
+      ['CTR-02', 'low', 'api/Dockerfile', 11],
+      ['CTR-02', 'low', 'api/Dockerfile', 24],
+      ['CTR-02', 'low', 'compose.yaml', 12],
+      ['CTR-02', 'low', 'compose.yaml', 91],
+      ['CTR-02', 'low', 'web/Dockerfile', 12],
+      ['CTR-02', 'low', 'web/Dockerfile', 19],
+      ['CTR-02', 'low', 'web/Dockerfile', 27],
     ]);
   });
 });
@@ -328,7 +630,7 @@ describe('mutations of the generated stack', () => {
     expect(found).toEqual([['CTR-02', 'web/Dockerfile', lineOf(text, 'FROM node:24-trixie-slim AS runtime')]]);
   });
   it('CTR-03: gcc installed in the api runtime stage', () => {
-    const { text, found } = mutate('api/Dockerfile', (t) => t.replace('WORKDIR /app\n', 'RUN apt-get update && apt-get install -y --no-install-recommends gcc\nWORKDIR /app\n'));
+    const { text, found } = mutate('api/Dockerfile', (t) => t.replace('WORKDIR /app\n', 'RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:14.2.0-1\nWORKDIR /app\n'));
     expect(found).toEqual([['CTR-03', 'api/Dockerfile', lineOf(text, 'install -y --no-install-recommends gcc')]]);
   });
   it('CTR-04: the npmrc build secret replaced by a build argument', () => {
@@ -343,9 +645,42 @@ describe('mutations of the generated stack', () => {
     const { text, found } = mutate('api/Dockerfile', (t) => t.replace(/^CMD \[.*\]$/m, 'CMD /opt/venv/bin/python -m uvicorn app.main:app --host 0.0.0.0'));
     expect(found).toEqual([['CTR-06', 'api/Dockerfile', lineOf(text, 'CMD /opt/venv')]]);
   });
-  it('CTR-07: the web HEALTHCHECK removed', () => {
-    const { text, found } = mutate('web/Dockerfile', (t) => t.replace(/HEALTHCHECK [^\n]*\\\n[^\n]*\n/, ''));
-    expect(found).toEqual([['CTR-07', 'web/Dockerfile', lineOf(text, 'AS runtime')]]);
+  it('CTR-07: the web HEALTHCHECK removed is still covered by the compose healthcheck; removing that too is a finding', () => {
+    const dropHealthcheck = (t: string) => t.replace(/HEALTHCHECK [^\n]*\\\n[^\n]*\n/, '');
+    expect(mutate('web/Dockerfile', dropHealthcheck).found).toEqual([]);
+    const dir = mutate('web/Dockerfile', dropHealthcheck).dir;
+    const compose = readFileSync(path.join(dir, 'compose.yaml'), 'utf8');
+    const edited = compose.replace(/(\n  web:[\s\S]*?)\n    healthcheck:\n(?: {6}.*\n| {8}.*\n)+/, '$1\n');
+    expect(edited).not.toBe(compose);
+    writeFileSync(path.join(dir, 'compose.yaml'), edited);
+    const web = readFileSync(path.join(dir, 'web/Dockerfile'), 'utf8');
+    expect(ctrFindings(dir).map((f) => [f.controlId, f.file, f.line])).toEqual([['CTR-07', 'web/Dockerfile', lineOf(web, 'AS runtime')]]);
+  });
+  it('CTR-07: the api compose healthcheck disabled', () => {
+    const { text, found } = mutate('compose.yaml', (t) => t.replace(/(\n  api:[\s\S]*?\n    healthcheck:\n)(?: {6}.*\n| {8}.*\n)+/, '$1      disable: true\n'));
+    expect(found).toEqual([['CTR-07', 'compose.yaml', lineOf(text, 'disable: true')]]);
+  });
+  it('CTR-05: api/.dockerignore deleted', () => {
+    const dir = makeTempDir('secure-stack-mutant-');
+    dirs.push(dir);
+    cpSync(pinned, dir, { recursive: true });
+    rmSync(path.join(dir, 'api/.dockerignore'));
+    expect(ctrFindings(dir).map((f) => [f.controlId, f.file, f.line, f.column])).toEqual([['CTR-05', 'api/Dockerfile', 1, 1]]);
+  });
+  it('CTR-06: a RUN with a pipe in the web build stage, which has no pipefail SHELL', () => {
+    const { text, found } = mutate('web/Dockerfile', (t) => t.replace('RUN mkdir -p public && npm run build', 'RUN mkdir -p public && npm run build 2>&1 | tee /tmp/build.log'));
+    expect(found).toEqual([['CTR-06', 'web/Dockerfile', lineOf(text, '| tee /tmp/build.log')]]);
+  });
+  it('CTR-06: a named package instead of the project in the api pip install (unpinned; the cache stays off through PIP_NO_CACHE_DIR)', () => {
+    const { text, findings } = mutate('api/Dockerfile', (t) => t.replace('pip install --no-cache-dir --no-compile .', 'pip install --no-compile . uvicorn'));
+    expect(findings.map((f) => [f.controlId, f.severity, f.file, f.line])).toEqual([['CTR-06', 'medium', 'api/Dockerfile', lineOf(text, 'uvicorn')]]);
+  });
+  it('CTR-02: the compose db image loses its digest (low), the migrate image goes to latest (high)', () => {
+    const { text, findings } = mutate('compose.yaml', (t) => t.replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: "postgres:17-trixie"').replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: postgres:latest'));
+    expect(findings.map((f) => [f.controlId, f.severity, f.file, f.line])).toEqual([
+      ['CTR-02', 'low', 'compose.yaml', lineOf(text, 'image: "postgres:17-trixie"')],
+      ['CTR-02', 'high', 'compose.yaml', lineOf(text, 'image: postgres:latest')],
+    ]);
   });
   it('CTR-08: read_only removed from the api service', () => {
     const { text, found } = mutate('compose.yaml', (t) => t.replace('\n    read_only: true\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n', '\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n'));

@@ -64,6 +64,53 @@ CREATE POLICY guard ON app.t AS RESTRICTIVE USING (true) WITH CHECK (true);\n`;
   });
 });
 
+describe('DB-03 / DB-04 across migrations', () => {
+  const repo = (files: Record<string, string>, controlId: string) => check(files, controlId);
+  const CREATE = 'CREATE TABLE app.notes (id int, tenant_id uuid);\n';
+  const ON = 'ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE app.notes FORCE ROW LEVEL SECURITY;\n';
+  const POLICY = "CREATE POLICY notes_tenant ON app.notes USING (tenant_id = current_setting('app.tenant_id', true)::uuid) WITH CHECK (tenant_id = current_setting('app.tenant_id', true)::uuid);\n";
+  it('accepts row-level security and policies added by later migrations (ordered by version, numbers as numbers)', () => {
+    const files = { 'db/migrations/0001_notes.up.sql': CREATE, 'db/migrations/0003_rls.up.sql': `-- later\n${ON}`, 'db/migrations/0010_policy.up.sql': POLICY };
+    expect(repo(files, 'DB-03')).toEqual([]);
+    expect(repo(files, 'DB-04')).toEqual([]);
+    // Flyway: V10 runs after V2, so the DISABLE of V2 is undone.
+    const flyway = { 'sql/migrations/V1__notes.sql': CREATE + ON + POLICY, 'sql/migrations/V2__off.sql': 'ALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\n', 'sql/migrations/V10__on.sql': 'ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;\n' };
+    expect(repo(flyway, 'DB-03')).toEqual([]);
+    // One directory per version (Prisma, diesel): versions are the directories.
+    expect(repo({ 'prisma/migrations/20240101_init/migration.sql': CREATE, 'prisma/migrations/20240301_rls/migration.sql': ON + POLICY }, 'DB-03')).toEqual([]);
+  });
+  it('flags DISABLE / NO FORCE in a later up migration at that statement, also for a table created elsewhere', () => {
+    const base = { 'db/migrations/0001_notes.up.sql': CREATE + ON + POLICY };
+    expect(repo({ ...base, 'db/migrations/0004_off.up.sql': '-- debugging\nALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([['db/migrations/0004_off.up.sql', 2, 1]]);
+    expect(repo({ ...base, 'db/migrations/0004_off.up.sql': 'ALTER TABLE notes NO FORCE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([['db/migrations/0004_off.up.sql', 1, 1]]);
+    expect(repo({ 'db/migrations/0007_orm_table.up.sql': '\n\nALTER TABLE public.users DISABLE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([['db/migrations/0007_orm_table.up.sql', 3, 1]]);
+    // Outside migrations, only tables of schema app are in scope.
+    expect(repo({ 'db/maintenance/off.sql': 'ALTER TABLE public.users DISABLE ROW LEVEL SECURITY;\nALTER TABLE app.notes NO FORCE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([['db/maintenance/off.sql', 2, 1]]);
+  });
+  it('accepts a backfill that turns RLS off and on in one migration, DISABLE in rollbacks and in dbmate down sections', () => {
+    const base = { 'db/migrations/0001_notes.up.sql': CREATE + ON + POLICY };
+    expect(repo({ ...base, 'db/migrations/0002_backfill.up.sql': 'ALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\nUPDATE app.notes SET tenant_id = tenant_id;\nALTER TABLE app.notes ENABLE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([]);
+    expect(repo({ ...base, 'db/migrations/0001_notes.down.sql': 'ALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\nDROP TABLE app.notes;\n' }, 'DB-03')).toEqual([]);
+    const dbmate = { 'db/migrations/20240101000000_notes.sql': `-- migrate:up\n${CREATE}${ON}${POLICY}\n-- migrate:down\nALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\nDROP POLICY notes_tenant ON app.notes;\n` };
+    expect(repo(dbmate, 'DB-03')).toEqual([]);
+    expect(repo(dbmate, 'DB-04')).toEqual([]);
+  });
+  it('a rollback that re-creates a table is checked on its own', () => {
+    expect(repo({ 'db/migrations/0003_drop_notes.down.sql': CREATE }, 'DB-03')).toEqual([['db/migrations/0003_drop_notes.down.sql', 1, 14]]);
+  });
+  it('replays files of one directory by name (docker-entrypoint-initdb.d), not database test scripts', () => {
+    expect(repo({ 'db/init/010_tables.sql': CREATE, 'db/init/020_rls.sql': ON + POLICY }, 'DB-03')).toEqual([]);
+    expect(repo({ 'db/init/010_tables.sql': CREATE, 'db/other/020_rls.sql': ON + POLICY }, 'DB-03')).toEqual([['db/init/010_tables.sql', 1, 14]]);
+    expect(repo({ 'db/tests/escalation.sql': 'ALTER TABLE app.notes DISABLE ROW LEVEL SECURITY;\n' }, 'DB-03')).toEqual([]);
+  });
+  it('DB-04: flags a later DROP POLICY that leaves an RLS table without policy, unless one is created again', () => {
+    const base = { 'db/migrations/0001_notes.up.sql': CREATE + ON + POLICY };
+    expect(repo({ ...base, 'db/migrations/0002_drop.up.sql': '\nDROP POLICY IF EXISTS notes_tenant ON app.notes;\n' }, 'DB-04')).toEqual([['db/migrations/0002_drop.up.sql', 2, 1]]);
+    expect(repo({ ...base, 'db/migrations/0002_drop.up.sql': `DROP POLICY notes_tenant ON app.notes;\n${POLICY}` }, 'DB-04')).toEqual([]);
+    expect(repo({ ...base, 'db/migrations/0002_drop.up.sql': 'DROP TABLE app.notes;\n' }, 'DB-04')).toEqual([]);
+  });
+});
+
 describe('DB-05 tenant setting scope', () => {
   it('flags a session SET and set_config(…, false)', () => {
     expect(sql("SET app.tenant_id = 'a';\nSELECT set_config('app.tenant_id', 'a', false);\nSET SESSION app.user_id TO 'u';\n", 'DB-05', 'db/t.sql')).toEqual([
@@ -81,8 +128,46 @@ describe('DB-06 SECURITY DEFINER', () => {
   it('flags a definer function without SET search_path at SECURITY', () => {
     expect(sql("CREATE FUNCTION app.f() RETURNS int\n  LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\n", 'DB-06')).toEqual([['db/migrations/0001_x.up.sql', 2, 16]]);
   });
-  it('accepts a pinned search_path (also empty) and SECURITY INVOKER', () => {
-    expect(sql("CREATE OR REPLACE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\nCREATE FUNCTION app.g() RETURNS int LANGUAGE sql SECURITY INVOKER AS 'SELECT 1';\n", 'DB-06')).toEqual([]);
+  it('accepts a pinned search_path (also empty) with EXECUTE revoked from PUBLIC, and SECURITY INVOKER', () => {
+    expect(sql("CREATE OR REPLACE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION app.f() FROM PUBLIC;\nCREATE FUNCTION app.g() RETURNS int LANGUAGE sql SECURITY INVOKER AS 'SELECT 1';\n", 'DB-06')).toEqual([]);
+  });
+});
+
+const DEFINER = "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, app, pg_temp AS $$ SELECT 1 $$;\n";
+
+describe('DB-06 SECURITY DEFINER across files', () => {
+  const db06 = (files: Record<string, string>) => {
+    const dir = writeRepo(files);
+    dirs.push(dir);
+    return findingsFor(dir, 'DB-06').map((f) => [f.file, f.line, f.column, f.message]);
+  };
+  it('flags a pinned definer that PUBLIC may still execute, at SECURITY', () => {
+    const [finding, ...rest] = db06({ 'db/migrations/0001_f.up.sql': DEFINER });
+    expect(rest).toEqual([]);
+    expect(finding?.slice(0, 3)).toEqual(['db/migrations/0001_f.up.sql', 1, 50]);
+    expect(finding?.[3]).toMatch(/stays executable by PUBLIC/);
+  });
+  it('accepts EXECUTE revoked by another file: per function, for all functions of the schema, or by default privileges', () => {
+    expect(db06({ 'db/migrations/0001_f.up.sql': DEFINER, 'db/migrations/0002_revoke.up.sql': 'REVOKE ALL ON FUNCTION app.f() FROM PUBLIC;\n' })).toEqual([]);
+    expect(db06({ 'db/migrations/0001_f.up.sql': DEFINER, 'db/grants.sql': 'REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;\n' })).toEqual([]);
+    expect(db06({ 'db/migrations/0001_f.up.sql': DEFINER, 'db/init/020_schema.sql': 'ALTER DEFAULT PRIVILEGES FOR ROLE owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n' })).toEqual([]);
+    expect(db06({ 'db/migrations/0001_f.up.sql': DEFINER, 'db/init/020_schema.sql': 'ALTER DEFAULT PRIVILEGES IN SCHEMA other REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n' })).toHaveLength(1);
+  });
+  const REVOKED = 'db/init/020_schema.sql';
+  const revokeAll = { [REVOKED]: 'ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n' };
+  it('follows ALTER FUNCTION in later migrations: SECURITY DEFINER without search_path, and a reset search_path', () => {
+    const invoker = 'CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': invoker, 'db/migrations/0002_definer.up.sql': '-- now a definer\nALTER FUNCTION app.f() SECURITY DEFINER;\n' }).map((f) => f.slice(0, 3))).toEqual([['db/migrations/0002_definer.up.sql', 2, 24]]);
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': DEFINER, 'db/migrations/0002_reset.up.sql': 'ALTER FUNCTION app.f RESET search_path;\n' }).map((f) => f.slice(0, 3))).toEqual([['db/migrations/0002_reset.up.sql', 1, 1]]);
+    // A definer function created elsewhere: the ALTER must pin search_path itself.
+    expect(db06({ ...revokeAll, 'db/migrations/0005_definer.up.sql': 'ALTER ROUTINE app.g(int) SECURITY DEFINER;\n' }).map((f) => f.slice(0, 3))).toEqual([['db/migrations/0005_definer.up.sql', 1, 26]]);
+  });
+  it('accepts a definer pinned by a later ALTER FUNCTION, made invoker again, or dropped', () => {
+    const unpinned = 'CREATE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\n';
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': unpinned, 'db/migrations/0002_pin.up.sql': 'ALTER FUNCTION app.f() SET search_path = pg_catalog, pg_temp;\n' })).toEqual([]);
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': unpinned, 'db/migrations/0002_invoker.up.sql': 'ALTER FUNCTION app.f() SECURITY INVOKER;\n' })).toEqual([]);
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': unpinned, 'db/migrations/0002_drop.up.sql': 'DROP FUNCTION IF EXISTS app.f(), app.other();\n' })).toEqual([]);
+    expect(db06({ ...revokeAll, 'db/migrations/0001_f.up.sql': 'ALTER FUNCTION app.g(int) SECURITY DEFINER SET search_path TO pg_catalog, pg_temp;\n' })).toEqual([]);
   });
 });
 
@@ -146,6 +231,18 @@ function mutate(file: string, edit: (text: string) => string) {
   return { text, findings: checkRepository(dir).findings.filter((f) => f.controlId.startsWith('DB-')).map((f) => [f.controlId, f.file, f.line]) };
 }
 
+/** Copies the generated project, lets `edit` change files in the copy, returns its DB findings. */
+function mutateRepo(edit: (dir: string) => void) {
+  const dir = makeTempDir('secure-stack-mutant-');
+  dirs.push(dir);
+  cpSync(generated, dir, { recursive: true });
+  edit(dir);
+  return checkRepository(dir).findings.filter((f) => f.controlId.startsWith('DB-')).map((f) => [f.controlId, f.file, f.line]);
+}
+
+const migration = (body: string) => `-- 0003: a later migration. Run by the migrator.\nBEGIN;\n\n${body}\nCOMMIT;\n`;
+const LATER = 'db/migrations/0003_later.up.sql';
+
 const TENANTS = 'db/migrations/0001_tenants.up.sql';
 const PROJECTS = 'db/migrations/0002_projects.up.sql';
 
@@ -183,5 +280,40 @@ describe('generated full stack', () => {
   it('DB-08: hostnossl reject becomes host scram', () => {
     const { text, findings } = mutate('db/pg_hba.conf', (t) => t.replace(/hostnossl(\s+all\s+all\s+all\s+)reject/, 'host$1scram-sha-256'));
     expect(findings).toEqual([['DB-08', 'db/pg_hba.conf', lineOf(text, 'host  ')]]);
+  });
+});
+
+describe('cross-file mutations of the generated migrations', () => {
+  it('DB-03: FORCE moved from 0002 to a new 0003 migration is still clean', () => {
+    const found = mutateRepo((dir) => {
+      const file = path.join(dir, PROJECTS);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n', ''));
+      writeFileSync(path.join(dir, LATER), migration('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n'));
+    });
+    expect(found).toEqual([]);
+  });
+  it('DB-03: a later migration that disables row-level security on projects', () => {
+    const text = migration('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY;\n');
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([['DB-03', LATER, lineOf(text, 'DISABLE')]]);
+    // The rollback of that migration may turn it back on: it is not part of the up path.
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, 'db/migrations/0002_projects.down.sql'), migration('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY;\nDROP TABLE app.projects;\n')))).toEqual([]);
+  });
+  it('DB-04: a later migration that drops the projects policy', () => {
+    const text = migration('DROP POLICY projects_tenant_isolation ON app.projects;\n');
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([['DB-04', LATER, lineOf(text, 'DROP POLICY')]]);
+  });
+  it('DB-06: a pinned SECURITY DEFINER function is clean through the default privileges of db/init; without them it is a finding', () => {
+    const text = migration('CREATE FUNCTION app.project_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER\n  SET search_path = pg_catalog, app, pg_temp\n  AS $$ SELECT count(*) FROM app.projects $$;\n');
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([]);
+    const found = mutateRepo((dir) => {
+      writeFileSync(path.join(dir, LATER), text);
+      const schema = path.join(dir, 'db/init/020_schema.sql');
+      const original = readFileSync(schema, 'utf8');
+      const edited = original.replace(/^ALTER DEFAULT PRIVILEGES FOR ROLE \S+ REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n/m, '');
+      expect(edited).not.toBe(original);
+      writeFileSync(schema, edited);
+    });
+    expect(found).toEqual([['DB-06', LATER, lineOf(text, 'SECURITY DEFINER')]]);
   });
 });

@@ -5,7 +5,11 @@
  *
  * psql syntax is not SQL: backslash commands are blanked and `:'var'`, `:"var"`, `:var` are replaced by
  * placeholders of the same length before parsing, so every offset still points into the file as written.
- * The analysis is per file: a table must get its row-level security and its policy in the file that creates it.
+ * Statements of one file are checked in `scan`. What spans files runs in `finish`: the up migrations of a
+ * migrations directory are replayed in version order (and the files of any other directory by name), so that a
+ * table created in 0001 may get its row-level security and policy in 0003, and a later DISABLE, NO FORCE or DROP
+ * POLICY counts (DB-03, DB-04); SECURITY DEFINER routines are followed through later ALTER FUNCTION statements and
+ * their EXECUTE revocation is looked for in every SQL file (DB-06).
  * PL/pgSQL bodies (DO blocks, function bodies) are strings to the parser and are not looked into.
  */
 import { loadModule, parseSync } from 'libpg-query';
@@ -21,6 +25,8 @@ const HBA_PATH = /(^|\/)pg_hba\.conf$/;
 const CONF_PATH = /(^|\/)postgresql(\.auto)?\.conf$/;
 const TEST_PATH = /(^|\/)tests?\//i;
 const MIGRATION_PATH = /(^|\/)migrations\/|\.up\.sql$/i;
+/** The line that starts the down section of a dbmate or goose migration. */
+const DOWN_SECTION = /^--\s*(?:migrate:down|\+goose\s+down)\b/im;
 
 type AstNode = Record<string, unknown>;
 
@@ -36,6 +42,8 @@ interface SqlScript {
   file: SourceFile;
   migration: boolean;
   statements: Statement[];
+  /** Byte offset of a dbmate (`-- migrate:down`) or goose (`-- +goose Down`) down section, if the file has one. */
+  downFrom: number | undefined;
   /** A byte offset of the parsed text → a 1-based line and column of the file. */
   at(byteOffset: number): Location;
 }
@@ -56,6 +64,8 @@ type Report = (location: Location, message: string) => void;
 
 interface PostgresCheck extends CheckSpec {
   sql?(script: SqlScript, report: Report): void;
+  /** Cross-file: each run of SQL files in order, and every SQL file of the repository. */
+  units?(units: readonly SqlUnit[], scripts: readonly SqlScript[], report: Report): void;
   hba?(file: SourceFile, lines: ConfLine[], report: Report): void;
   conf?(file: SourceFile, settings: Setting[], report: Report): void;
 }
@@ -324,21 +334,6 @@ function qualified(relation: Relation): string {
   return relation.schema === undefined ? relation.name : `${relation.schema}.${relation.name}`;
 }
 
-/** Row-level security commands of every ALTER TABLE in the script. */
-function rlsCommands(script: SqlScript): Array<{ table: Relation; subtype: string; statement: Statement }> {
-  const commands: Array<{ table: Relation; subtype: string; statement: Statement }> = [];
-  for (const statement of script.statements) {
-    if (statement.kind !== 'AlterTableStmt') continue;
-    const table = relationOf(statement.node.relation);
-    if (!table) continue;
-    for (const cmd of list(statement.node.cmds)) {
-      const subtype = str(as(cmd, 'AlterTableCmd')?.subtype);
-      if (subtype !== undefined && /RowSecurity$/.test(subtype)) commands.push({ table, subtype, statement });
-    }
-  }
-  return commands;
-}
-
 function isPublic(role: unknown): boolean {
   return as(role, 'RoleSpec')?.roletype === 'ROLESPEC_PUBLIC';
 }
@@ -349,8 +344,198 @@ function isCustomSetting(nameExpr: unknown): boolean {
   return name === undefined || name.includes('.');
 }
 
-// ---- The checks ---------------------------------------------------------------------------------
+// ---- Runs of SQL files: migrations in order ------------------------------------------------------
 
+/**
+ * SQL files that run one after another against one database, in order: the up migrations of one migrations
+ * directory (by version: file names compared with their numbers as numbers), or the files of one other directory
+ * (docker-entrypoint-initdb.d runs them by name). A rollback file (`*.down.sql`, Flyway `U<version>__*.sql`)
+ * is a unit of its own: it is not part of what the up migrations leave behind.
+ */
+interface SqlUnit {
+  kind: 'migrations' | 'rollback' | 'directory';
+  scripts: SqlScript[];
+}
+
+const ROLLBACK_NAME = /(?:^|[._-])down\.sql$|^U\d[^/]*__[^/]*\.sql$/i;
+const ROUTINE_OBJECTS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
+
+/** `0002_a` < `0010_b`, `V2__x` < `V10__y`: numbers compared as numbers, the rest as text. */
+export function compareVersions(a: string, b: string): number {
+  const chunks = (value: string) => value.match(/\d+|\D+/g) ?? [];
+  const left = chunks(a);
+  const right = chunks(b);
+  for (let k = 0; k < Math.min(left.length, right.length); k += 1) {
+    const x = left[k]!;
+    const y = right[k]!;
+    if (x === y) continue;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    if (numeric && BigInt(x) !== BigInt(y)) return BigInt(x) < BigInt(y) ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+/** The directory a migration belongs to: the innermost `migrations/` above it (versions may be subdirectories), else its own. */
+function migrationsRoot(path: string): string {
+  const marker = path.toLowerCase().lastIndexOf('migrations/');
+  if (marker >= 0 && (marker === 0 || path[marker - 1] === '/')) return path.slice(0, marker + 'migrations'.length);
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
+}
+
+export function unitsOf(scripts: readonly SqlScript[]): SqlUnit[] {
+  const units = new Map<string, SqlUnit & { root: string }>();
+  const rollbacks: SqlUnit[] = [];
+  for (const script of scripts) {
+    const path = script.file.path;
+    if (ROLLBACK_NAME.test(path.slice(path.lastIndexOf('/') + 1))) {
+      rollbacks.push({ kind: 'rollback', scripts: [script] });
+      continue;
+    }
+    const kind = script.migration ? 'migrations' : 'directory';
+    const root = script.migration ? migrationsRoot(path) : path.slice(0, Math.max(0, path.lastIndexOf('/')));
+    const key = `${kind}:${root}`;
+    const unit = units.get(key) ?? { kind, scripts: [], root };
+    unit.scripts.push(script);
+    units.set(key, unit);
+  }
+  for (const unit of units.values()) unit.scripts.sort((a, b) => compareVersions(a.file.path.slice(unit.root.length), b.file.path.slice(unit.root.length)));
+  return [...units.values(), ...rollbacks];
+}
+
+/** The statements that run on the way up: a dbmate or goose file's down section is left out. */
+function upStatements(script: SqlScript): Statement[] {
+  return script.downFrom === undefined ? script.statements : script.statements.filter((statement) => statement.start < script.downFrom!);
+}
+
+/** Schema-qualified names of a DropStmt's objects (`[schema, table]`, `[schema, table, policy]`, functions). */
+function droppedNames(statement: Statement): string[][] {
+  return list(statement.node.objects).map((object) => {
+    const items = isNode(object) && isNode(object.List) ? list(object.List.items) : isNode(object) && isNode(object.ObjectWithArgs) ? list(object.ObjectWithArgs.objname) : [object];
+    return items.map((item) => str(as(item, 'String')?.sval) ?? '');
+  });
+}
+
+function relationFromNames(names: string[], location?: number): Relation | undefined {
+  const name = names.at(-1);
+  if (name === undefined || name === '') return undefined;
+  return { schema: names.length > 1 ? names.at(-2) : undefined, name, location };
+}
+
+interface TableState {
+  table: Relation;
+  /** Where the unit creates the table (script and location), if it does. */
+  created: { script: SqlScript; location: Location } | undefined;
+  /** Row-level security switches; undefined while unknown (a table created outside this run of files). */
+  enable: boolean | undefined;
+  force: boolean | undefined;
+  /** Where a DISABLE / NO FORCE turned off what was on or unknown (cleared when it is turned on again). */
+  enableOff: Location | undefined;
+  forceOff: Location | undefined;
+  /** Where ENABLE last turned row-level security on. */
+  enabledAt: Location | undefined;
+  policies: Set<string>;
+  /** Where the last remaining policy was dropped. */
+  lastPolicyDropped: Location | undefined;
+}
+
+/** Replays a unit's table DDL: creation, renames, row-level security switches and policies, in order. */
+function tableStates(unit: SqlUnit): TableState[] {
+  const tables: TableState[] = [];
+  const find = (table: Relation) => tables.find((state) => sameTable(state.table, table));
+  const ensure = (table: Relation): TableState => {
+    const existing = find(table);
+    if (existing !== undefined) return existing;
+    const state: TableState = { table, created: undefined, enable: undefined, force: undefined, enableOff: undefined, forceOff: undefined, enabledAt: undefined, policies: new Set(), lastPolicyDropped: undefined };
+    tables.push(state);
+    return state;
+  };
+  const remove = (table: Relation) => {
+    const state = find(table);
+    if (state !== undefined) tables.splice(tables.indexOf(state), 1);
+  };
+  for (const script of unit.scripts) {
+    for (const statement of upStatements(script)) {
+      const here = script.at(statement.start);
+      switch (statement.kind) {
+        case 'CreateStmt':
+        case 'CreateTableAsStmt': {
+          const rel = statement.kind === 'CreateStmt' ? statement.node.relation : statement.node.objtype === 'OBJECT_TABLE' && isNode(statement.node.into) ? statement.node.into.rel : undefined;
+          const table = relationOf(rel);
+          if (!table || (isNode(rel) && rel.relpersistence === 't')) break;
+          if (statement.node.if_not_exists === true && find(table)?.created !== undefined) break;
+          remove(table);
+          Object.assign(ensure(table), { created: { script, location: script.at(table.location ?? statement.start) }, enable: false, force: false });
+          break;
+        }
+        case 'AlterTableStmt': {
+          const table = relationOf(statement.node.relation);
+          if (!table) break;
+          for (const cmd of list(statement.node.cmds)) {
+            const subtype = str(as(cmd, 'AlterTableCmd')?.subtype);
+            if (subtype === undefined || !/RowSecurity$/.test(subtype)) continue;
+            const state = ensure(table);
+            if (subtype === 'AT_EnableRowSecurity') {
+              if (!state.enable) state.enabledAt = script.at(table.location ?? statement.start);
+              state.enable = true;
+              state.enableOff = undefined;
+            } else if (subtype === 'AT_DisableRowSecurity') {
+              if (state.enable !== false) state.enableOff = here;
+              state.enable = false;
+            } else if (subtype === 'AT_ForceRowSecurity') {
+              state.force = true;
+              state.forceOff = undefined;
+            } else if (subtype === 'AT_NoForceRowSecurity') {
+              if (state.force !== false) state.forceOff = here;
+              state.force = false;
+            }
+          }
+          break;
+        }
+        case 'RenameStmt': {
+          const table = relationOf(statement.node.relation);
+          const state = statement.node.renameType === 'OBJECT_TABLE' && table ? find(table) : undefined;
+          const name = str(statement.node.newname);
+          if (state !== undefined && name !== undefined) state.table = { ...state.table, name };
+          break;
+        }
+        case 'AlterObjectSchemaStmt': {
+          const table = relationOf(statement.node.relation);
+          const state = statement.node.objectType === 'OBJECT_TABLE' && table ? find(table) : undefined;
+          const schema = str(statement.node.newschema);
+          if (state !== undefined && schema !== undefined) state.table = { ...state.table, schema };
+          break;
+        }
+        case 'CreatePolicyStmt': {
+          const table = relationOf(statement.node.table);
+          if (!table) break;
+          const state = ensure(table);
+          state.policies.add(str(statement.node.policy_name) ?? '');
+          state.lastPolicyDropped = undefined;
+          break;
+        }
+        case 'DropStmt': {
+          const type = str(statement.node.removeType) ?? '';
+          for (const names of droppedNames(statement)) {
+            if (type === 'OBJECT_TABLE') {
+              const table = relationFromNames(names);
+              if (table) remove(table);
+            } else if (type === 'OBJECT_POLICY') {
+              const table = relationFromNames(names.slice(0, -1));
+              const state = table ? find(table) : undefined;
+              if (state === undefined || !state.policies.delete(names.at(-1) ?? '')) continue;
+              if (state.policies.size === 0) state.lastPolicyDropped = here;
+            }
+          }
+          break;
+        }
+      }
+    }
+  }
+  return tables;
+}
+
+// ---- The checks ---------------------------------------------------------------------------------
 const db02: PostgresCheck = {
   controlId: 'DB-02',
   docs: 'In SQL files, flags GRANT … TO PUBLIC (objects, roles and ALTER DEFAULT PRIVILEGES), and GRANT CREATE (or ALL) ON SCHEMA public to anyone.',
@@ -382,49 +567,39 @@ const db02: PostgresCheck = {
 
 const db03: PostgresCheck = {
   controlId: 'DB-03',
-  docs: 'Flags a CREATE TABLE in schema app, or any CREATE TABLE in a migration (migrations/**, *.up.sql), with no ALTER TABLE … ENABLE ROW LEVEL SECURITY and FORCE ROW LEVEL SECURITY for it in the same file (temporary tables are ignored).',
-  fix: 'Add `ALTER TABLE <table> ENABLE ROW LEVEL SECURITY;` and `ALTER TABLE <table> FORCE ROW LEVEL SECURITY;` right after the CREATE TABLE.',
-  sql(script, report) {
-    const commands = rlsCommands(script);
-    for (const statement of script.statements) {
-      const rel =
-        statement.kind === 'CreateStmt'
-          ? statement.node.relation
-          : statement.kind === 'CreateTableAsStmt' && statement.node.objtype === 'OBJECT_TABLE'
-            ? (isNode(statement.node.into) ? statement.node.into.rel : undefined)
-            : undefined;
-      const table = relationOf(rel);
-      if (!table || (isNode(rel) && rel.relpersistence === 't')) continue;
-      if (table.schema !== 'app' && !script.migration) continue;
-      const state = { enable: false, force: false };
-      for (const command of commands) {
-        if (!sameTable(command.table, table) || command.statement.start < statement.start) continue;
-        if (command.subtype === 'AT_EnableRowSecurity') state.enable = true;
-        if (command.subtype === 'AT_DisableRowSecurity') state.enable = false;
-        if (command.subtype === 'AT_ForceRowSecurity') state.force = true;
-        if (command.subtype === 'AT_NoForceRowSecurity') state.force = false;
+  docs:
+    'Replays each run of SQL files in order (the up migrations of a migrations directory by version, dbmate/goose down sections left out; or the files of another directory by name) and flags a table created in schema app, or any table created by a migration, that does not end up with both ENABLE and FORCE ROW LEVEL SECURITY (temporary tables are ignored; RLS may be turned on by a later migration). ' +
+    'A DISABLE or NO FORCE ROW LEVEL SECURITY in an up migration that no later migration undoes is flagged where it is written, also for a table created elsewhere. Rollback files (*.down.sql) are checked on their own.',
+  fix: 'Add `ALTER TABLE <table> ENABLE ROW LEVEL SECURITY;` and `ALTER TABLE <table> FORCE ROW LEVEL SECURITY;` right after the CREATE TABLE, and never turn them off in a migration (if a backfill must bypass policies, turn them back on in the same migration).',
+  units(units, _scripts, report) {
+    for (const unit of units) {
+      for (const state of tableStates(unit)) {
+        if (state.enable !== false && state.force !== false && (state.created === undefined || (state.enable && state.force))) continue;
+        const missing = [state.enable === false ? 'ENABLE' : '', state.force === false ? 'FORCE' : ''].filter(Boolean).join(' and ');
+        const turnedOff = unit.kind === 'rollback' ? undefined : ((state.enable === false ? state.enableOff : undefined) ?? (state.force === false ? state.forceOff : undefined));
+        const created = state.created;
+        const inScope =
+          created !== undefined
+            ? state.table.schema === 'app' || created.script.migration
+            : unit.kind === 'migrations' || (unit.kind === 'directory' && state.table.schema === 'app' && !unit.scripts.some((script) => TEST_PATH.test(script.file.path)));
+        if (!inScope) continue;
+        if (turnedOff !== undefined) {
+          report(turnedOff, `row-level security of ${qualified(state.table)} is turned off here (${missing} missing) and no later statement turns it back on: every role with table privileges sees every row`);
+        } else if (created !== undefined) {
+          report(created.location, `table ${qualified(state.table)} is created without ${missing} ROW LEVEL SECURITY: every role with table privileges sees every row`);
+        }
       }
-      if (state.enable && state.force) continue;
-      const missing = [state.enable ? '' : 'ENABLE', state.force ? '' : 'FORCE'].filter(Boolean).join(' and ');
-      report(script.at(table.location ?? statement.start), `table ${qualified(table)} is created without ${missing} ROW LEVEL SECURITY: every role with table privileges sees every row`);
     }
   },
 };
 
 const db04: PostgresCheck = {
   controlId: 'DB-04',
-  docs: 'Flags a table whose row-level security is enabled with no CREATE POLICY for it in the same file, a FOR ALL/INSERT/UPDATE policy without WITH CHECK, and a permissive policy whose USING or WITH CHECK is constant true or lets rows through when the tenant setting is unset (e.g. `current_setting(...) IS NULL OR ...`).',
+  docs:
+    'Flags a table whose row-level security is enabled with no policy for it anywhere in the same run of SQL files (policies may come in an earlier or later migration), or whose last policy a later migration drops, a FOR ALL/INSERT/UPDATE policy without WITH CHECK, and a permissive policy whose USING or WITH CHECK is constant true or lets rows through when the tenant setting is unset (e.g. `current_setting(...) IS NULL OR ...`).',
   fix: "Write one policy per table with `USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)` and the same WITH CHECK, so an unset tenant matches no row.",
   sql(script, report) {
-    const policies = script.statements.filter((statement) => statement.kind === 'CreatePolicyStmt');
-    const reported: Relation[] = [];
-    for (const command of rlsCommands(script)) {
-      if (command.subtype !== 'AT_EnableRowSecurity' || reported.some((table) => sameTable(table, command.table))) continue;
-      reported.push(command.table);
-      if (policies.some((policy) => { const table = relationOf(policy.node.table); return table !== undefined && sameTable(table, command.table); })) continue;
-      report(script.at(command.table.location ?? command.statement.start), `row-level security is enabled on ${qualified(command.table)} but no policy is created for it: the application sees no row, and a later permissive fix-up is easy to get wrong`);
-    }
-    for (const policy of policies) {
+    for (const policy of script.statements.filter((statement) => statement.kind === 'CreatePolicyStmt')) {
       const name = str(policy.node.policy_name) ?? '?';
       const cmd = (str(policy.node.cmd_name) ?? 'all').toLowerCase();
       if (['all', 'insert', 'update'].includes(cmd) && !isNode(policy.node.with_check)) {
@@ -434,6 +609,18 @@ const db04: PostgresCheck = {
       for (const [clause, expr] of [['USING', policy.node.qual], ['WITH CHECK', policy.node.with_check]] as const) {
         const part = isNode(expr) ? permissivePart(expr) : undefined;
         if (part) report(locationOf(script, policy, part.node), `the ${clause} expression of policy ${name} ${part.why}: rows of every tenant pass`);
+      }
+    }
+  },
+  units(units, _scripts, report) {
+    for (const unit of units) {
+      for (const state of tableStates(unit)) {
+        if (state.enable !== true || state.policies.size > 0) continue;
+        if (state.lastPolicyDropped !== undefined) {
+          report(state.lastPolicyDropped, `this drops the last policy of ${qualified(state.table)}, whose row-level security stays enabled, and no later statement creates one: the application sees no row, and a later permissive fix-up is easy to get wrong`);
+        } else if (state.enabledAt !== undefined) {
+          report(state.enabledAt, `row-level security is enabled on ${qualified(state.table)} but no policy is created for it: the application sees no row, and a later permissive fix-up is easy to get wrong`);
+        }
       }
     }
   },
@@ -464,21 +651,132 @@ const db05: PostgresCheck = {
   },
 };
 
+interface RoutineState {
+  routine: Relation;
+  /** Where SECURITY DEFINER was set, if the routine is a definer now. */
+  definer: Location | undefined;
+  pinned: boolean;
+  /** Where search_path was reset, if it was pinned before. */
+  unpinned: Location | undefined;
+}
+
+function routineName(value: unknown): Relation | undefined {
+  const names = list(isNode(value) ? value.objname ?? value.funcname : undefined).map((item) => str(as(item, 'String')?.sval) ?? '');
+  return relationFromNames(names);
+}
+
+function definerOption(options: unknown[]): { value: boolean; location: number | undefined } | undefined {
+  for (const option of options.map((element) => as(element, 'DefElem'))) {
+    if (option?.defname !== 'security') continue;
+    const location = typeof option.location === 'number' && option.location >= 0 ? option.location : undefined;
+    return { value: as(option.arg, 'Boolean')?.boolval === true, location };
+  }
+  return undefined;
+}
+
+/** SET search_path = … (true), RESET search_path / SET search_path TO DEFAULT / RESET ALL (false), nothing (undefined). */
+function searchPathOption(options: unknown[]): boolean | undefined {
+  let result: boolean | undefined;
+  for (const option of options.map((element) => as(element, 'DefElem'))) {
+    const set = option?.defname === 'set' ? as(option.arg, 'VariableSetStmt') : undefined;
+    if (set === undefined) continue;
+    if (set.kind === 'VAR_RESET_ALL') result = false;
+    else if (str(set.name) === 'search_path') result = set.kind === 'VAR_SET_VALUE' || set.kind === 'VAR_SET_CURRENT';
+  }
+  return result;
+}
+
+/** Replays a unit's CREATE / ALTER / DROP FUNCTION and PROCEDURE statements. */
+function routineStates(unit: SqlUnit): RoutineState[] {
+  const routines: RoutineState[] = [];
+  const find = (routine: Relation) => routines.find((state) => sameTable(state.routine, routine));
+  for (const script of unit.scripts) {
+    for (const statement of upStatements(script)) {
+      if (statement.kind === 'CreateFunctionStmt') {
+        const routine = routineName(statement.node);
+        if (!routine) continue;
+        const existing = find(routine);
+        if (existing !== undefined) routines.splice(routines.indexOf(existing), 1);
+        const options = list(statement.node.options);
+        const definer = definerOption(options);
+        routines.push({ routine, definer: definer?.value ? script.at(definer.location ?? statement.start) : undefined, pinned: searchPathOption(options) === true, unpinned: undefined });
+      } else if (statement.kind === 'AlterFunctionStmt') {
+        const routine = routineName(statement.node.func);
+        if (!routine) continue;
+        let state = find(routine);
+        if (state === undefined) {
+          // Created elsewhere: whether its CREATE pinned search_path is not known here, so only this statement counts.
+          state = { routine, definer: undefined, pinned: false, unpinned: undefined };
+          routines.push(state);
+        }
+        const actions = list(statement.node.actions);
+        const definer = definerOption(actions);
+        if (definer !== undefined) state.definer = definer.value ? script.at(definer.location ?? statement.start) : undefined;
+        const pinned = searchPathOption(actions);
+        if (pinned === true) (state.pinned = true), (state.unpinned = undefined);
+        if (pinned === false) {
+          if (state.pinned) state.unpinned = script.at(statement.start);
+          state.pinned = false;
+        }
+      } else if (statement.kind === 'DropStmt' && ROUTINE_OBJECTS.has(str(statement.node.removeType) ?? '')) {
+        for (const names of droppedNames(statement)) {
+          const routine = relationFromNames(names);
+          const state = routine ? find(routine) : undefined;
+          if (state !== undefined) routines.splice(routines.indexOf(state), 1);
+        }
+      }
+    }
+  }
+  return routines;
+}
+
+/** Where EXECUTE is taken from PUBLIC, in any SQL file: per routine, per schema (ALL FUNCTIONS IN SCHEMA), or by default privileges. */
+function executeRevocations(scripts: readonly SqlScript[]): (routine: Relation) => boolean {
+  const routines: Relation[] = [];
+  const schemas = new Set<string>();
+  let everywhere = false;
+  for (const script of scripts) {
+    for (const statement of script.statements) {
+      const defaults = statement.kind === 'AlterDefaultPrivilegesStmt';
+      const grant = defaults ? (isNode(statement.node.action) ? statement.node.action : undefined) : statement.kind === 'GrantStmt' ? statement.node : undefined;
+      if (grant === undefined || grant.is_grant === true || !ROUTINE_OBJECTS.has(str(grant.objtype) ?? '')) continue;
+      const privileges = list(grant.privileges).map((p) => str(as(p, 'AccessPriv')?.priv_name) ?? '');
+      if (!list(grant.grantees).some(isPublic) || (privileges.length > 0 && !privileges.includes('execute'))) continue;
+      if (defaults) {
+        const inSchemas = list(statement.node.options).map((option) => as(option, 'DefElem')).find((option) => option?.defname === 'schemas');
+        const named = list(as(inSchemas?.arg, 'List')?.items).map((item) => str(as(item, 'String')?.sval) ?? '');
+        if (named.length === 0) everywhere = true;
+        for (const schema of named) schemas.add(schema);
+      } else if (grant.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+        for (const object of list(grant.objects)) schemas.add(str(as(object, 'String')?.sval) ?? '');
+      } else {
+        for (const object of list(grant.objects)) {
+          const routine = routineName(as(object, 'ObjectWithArgs'));
+          if (routine) routines.push(routine);
+        }
+      }
+    }
+  }
+  return (routine) => everywhere || routines.some((revoked) => sameTable(revoked, routine)) || (routine.schema === undefined ? schemas.size > 0 : schemas.has(routine.schema));
+}
+
 const db06: PostgresCheck = {
   controlId: 'DB-06',
-  docs: 'Flags CREATE FUNCTION / CREATE PROCEDURE … SECURITY DEFINER without a SET search_path clause.',
-  fix: 'Add `SET search_path = pg_catalog, app, pg_temp` to the function, and `REVOKE EXECUTE ON FUNCTION … FROM PUBLIC`.',
-  sql(script, report) {
-    for (const statement of script.statements) {
-      if (statement.kind !== 'CreateFunctionStmt') continue;
-      const options = list(statement.node.options).map((option) => as(option, 'DefElem')).filter((option): option is AstNode => option !== undefined);
-      const definer = options.find((option) => option.defname === 'security' && as(option.arg, 'Boolean')?.boolval === true);
-      if (!definer) continue;
-      const pinned = options.some((option) => option.defname === 'set' && str(as(option.arg, 'VariableSetStmt')?.name) === 'search_path');
-      if (pinned) continue;
-      const names = list(statement.node.funcname).map((name) => str(as(name, 'String')?.sval) ?? '?').join('.');
-      const location = typeof definer.location === 'number' && definer.location >= 0 ? definer.location : statement.start;
-      report(script.at(location), `SECURITY DEFINER function ${names} does not pin search_path: a caller can shadow the objects it uses`);
+  docs:
+    'Replays CREATE / ALTER / DROP FUNCTION and PROCEDURE in each run of SQL files (migrations in order) and flags a routine that ends up SECURITY DEFINER without a pinned search_path (not set in its CREATE or a later ALTER FUNCTION … SET search_path, or reset later; an ALTER FUNCTION … SECURITY DEFINER of a routine created elsewhere must set it in the same statement), ' +
+    'or whose EXECUTE is not revoked from PUBLIC by any SQL file of the repository (REVOKE EXECUTE ON FUNCTION …, ON ALL FUNCTIONS IN SCHEMA …, or ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC; where in the order that runs is not checked). Function bodies are strings and are not looked into.',
+  fix: 'Add `SET search_path = pg_catalog, app, pg_temp` to the function, and `REVOKE EXECUTE ON FUNCTION … FROM PUBLIC` (or revoke it by default: `ALTER DEFAULT PRIVILEGES FOR ROLE <owner> REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`) before granting it to the roles that need it.',
+  units(units, scripts, report) {
+    const revoked = executeRevocations(scripts);
+    for (const unit of units) {
+      for (const state of routineStates(unit)) {
+        if (state.definer === undefined) continue;
+        const problems: string[] = [];
+        if (!state.pinned) problems.push('does not pin search_path: a caller can shadow the objects it uses');
+        if (!revoked(state.routine)) problems.push('stays executable by PUBLIC: no REVOKE EXECUTE … FROM PUBLIC (nor default privileges that revoke it)');
+        if (problems.length === 0) continue;
+        report(state.pinned ? state.definer : (state.unpinned ?? state.definer), `SECURITY DEFINER function ${qualified(state.routine)} ${problems.join(', and ')}`);
+      }
     }
   },
 };
@@ -629,7 +927,7 @@ function readHba(file: SourceFile, emit: Emitter): ConfLine[] {
   return entries;
 }
 
-function readSql(file: SourceFile, emit: Emitter): SqlScript | undefined {
+function readSql(file: SourceFile, emit: Pick<Emitter, 'note'>): SqlScript | undefined {
   const text = sanitizePsql(file.text);
   const at = locator(file.path, text);
   const bytes = Buffer.from(text, 'utf8');
@@ -650,11 +948,25 @@ function readSql(file: SourceFile, emit: Emitter): SqlScript | undefined {
     if (kind === undefined || !isNode(node)) continue;
     statements.push({ kind, node, start: firstToken(bytes, raw.stmt_location ?? 0) });
   }
-  return { file, migration: MIGRATION_PATH.test(file.path), statements, at };
+  const down = DOWN_SECTION.exec(text);
+  const downFrom = down === null ? undefined : Buffer.byteLength(text.slice(0, down.index), 'utf8');
+  return { file, migration: MIGRATION_PATH.test(file.path), statements, at, downFrom };
 }
 
 export function isPostgresPath(path: string): boolean {
   return SQL_PATH.test(path) || HBA_PATH.test(path) || CONF_PATH.test(path);
+}
+
+// Each SQL file is parsed once: `finish` gets the same SourceFile objects `scan` read, and finds their parse here.
+const parsedScripts = new WeakMap<SourceFile, SqlScript | null>();
+
+function scriptOf(file: SourceFile, emit: Pick<Emitter, 'note'>): SqlScript | undefined {
+  if (!parsedScripts.has(file)) parsedScripts.set(file, readSql(file, emit) ?? null);
+  return parsedScripts.get(file) ?? undefined;
+}
+
+function isSqlPath(path: string): boolean {
+  return !HBA_PATH.test(path) && !CONF_PATH.test(path);
 }
 
 function scanPostgres(file: SourceFile, emit: Emitter): void {
@@ -666,10 +978,17 @@ function scanPostgres(file: SourceFile, emit: Emitter): void {
     const settings = readSettings(file, emit);
     for (const check of CHECKS) check.conf?.(file, settings, reporter(check));
   } else {
-    const script = readSql(file, emit);
+    const script = scriptOf(file, emit);
     if (!script) return;
     for (const check of CHECKS) check.sql?.(script, reporter(check));
   }
+}
+
+function finishPostgres(files: readonly SourceFile[], emit: Emitter): void {
+  // A malformed file was already reported by scan: here it is only left out.
+  const scripts = files.filter((file) => isSqlPath(file.path)).flatMap((file) => scriptOf(file, { note: () => undefined }) ?? []);
+  const units = unitsOf(scripts);
+  for (const check of CHECKS) check.units?.(units, scripts, (location, message) => emit.finding(check.controlId, location, message));
 }
 
 export const postgresFamily: CheckFamily = {
@@ -678,4 +997,5 @@ export const postgresFamily: CheckFamily = {
   checks: CHECKS,
   selects: isPostgresPath,
   scan: scanPostgres,
+  finish: finishPostgres,
 };

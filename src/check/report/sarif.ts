@@ -2,10 +2,16 @@
  * SARIF 2.1.0 report for GitHub code scanning: one rule per evaluated control (name, short and full
  * description, help with the fix, references), results at `file:line:column` relative to %SRCROOT%,
  * tool name and version from package.json. Notes become tool execution notifications.
+ *
+ * Every finding is a result: a suppressed one carries `suppressions` (`inSource` for a comment in the file,
+ * `external` for `.secure-stack.yaml`, status `accepted`, the reason as justification); with a baseline
+ * each result has `baselineState` (`unchanged` or `new`); `partialFingerprints` holds the fingerprint that
+ * survives line moves (baseline.ts).
  */
 import type { Control, ControlReference, Severity } from '../../controls/catalog.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../package-root.js';
-import { controlOf } from '../finding.js';
+import { FINGERPRINT_KEY } from '../baseline.js';
+import { controlOf, type Finding } from '../finding.js';
 import { checkFor } from '../registry.js';
 import type { CheckResult } from '../run.js';
 
@@ -108,11 +114,24 @@ export function formatSarif(result: CheckResult): string {
               },
             },
           ],
+          ...(finding.fingerprint === undefined ? {} : { partialFingerprints: { [FINGERPRINT_KEY]: finding.fingerprint } }),
+          ...(finding.suppression === undefined ? {} : { suppressions: [suppressionOf(finding.suppression)] }),
+          ...(finding.baselineState === undefined ? {} : { baselineState: finding.baselineState }),
         })),
       },
     ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function suppressionOf(suppression: NonNullable<Finding['suppression']>) {
+  const terms = [...(suppression.owner === undefined ? [] : [`owner: ${suppression.owner}`]), ...(suppression.expires === undefined ? [] : [`expires: ${suppression.expires}`])];
+  return {
+    kind: suppression.kind === 'manifest' ? 'external' : 'inSource',
+    status: 'accepted',
+    justification: terms.length === 0 ? suppression.reason : `${suppression.reason} (${terms.join('; ')})`,
+    properties: { secureStackKind: suppression.kind, ...(suppression.owner === undefined ? {} : { owner: suppression.owner }), ...(suppression.expires === undefined ? {} : { expires: suppression.expires }) },
+  };
 }
 
 /** A relative POSIX path as a relative URI reference. */
