@@ -8,6 +8,7 @@ import { githubWorkflowFamily } from './checks/github-workflows.js';
 import { repositoryFilesFamily } from './checks/repository-files.js';
 import { postgresFamily } from './checks/postgres.js';
 import { dockerfilesComposeFamily } from './checks/dockerfiles-compose.js';
+import { fastapiFamily } from './checks/fastapi.js';
 
 export interface CheckSpec {
   /** The catalog control this check evaluates (one control per check). */
@@ -59,7 +60,7 @@ export interface CheckFamily {
   finish?(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void;
 }
 
-export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, repositoryFilesFamily, dockerfilesComposeFamily, postgresFamily];
+export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, repositoryFilesFamily, dockerfilesComposeFamily, postgresFamily, fastapiFamily];
 
 export const ALL_CHECKS: readonly CheckSpec[] = CHECK_FAMILIES.flatMap((family) => family.checks);
 
