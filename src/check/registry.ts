@@ -9,6 +9,7 @@ import { repositoryFilesFamily } from './checks/repository-files.js';
 import { postgresFamily } from './checks/postgres.js';
 import { dockerfilesComposeFamily } from './checks/dockerfiles-compose.js';
 import { fastapiFamily } from './checks/fastapi.js';
+import { nextjsFamily } from './checks/nextjs.js';
 
 export interface CheckSpec {
   /** The catalog control this check evaluates (one control per check). */
@@ -60,7 +61,7 @@ export interface CheckFamily {
   finish?(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void;
 }
 
-export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, repositoryFilesFamily, dockerfilesComposeFamily, postgresFamily, fastapiFamily];
+export const CHECK_FAMILIES: readonly CheckFamily[] = [githubWorkflowFamily, repositoryFilesFamily, dockerfilesComposeFamily, postgresFamily, fastapiFamily, nextjsFamily];
 
 export const ALL_CHECKS: readonly CheckSpec[] = CHECK_FAMILIES.flatMap((family) => family.checks);
 
