@@ -39,8 +39,14 @@ export interface Emitter {
   note(note: Note): void;
 }
 
+/** Facts of the run itself that a check may need. */
+export interface RunContext {
+  /** The time expiries are judged against (security.txt `Expires`): the clock, or what the caller fixed. */
+  readonly now: Date;
+}
+
 /** What a family may ask about the whole checked repository in `finish`. */
-export interface RepositoryView {
+export interface RepositoryView extends RunContext {
   /** Every discovered file (after ignores), POSIX paths relative to the root. */
   readonly paths: ReadonlySet<string>;
 }
@@ -52,7 +58,7 @@ export interface CheckFamily {
   /** Whether this family reads the file at this relative path. */
   selects(path: string): boolean;
   /** Evaluates every check of the family on one file. Never throws on bad input: it emits a note instead. */
-  scan(file: SourceFile, emit: Emitter): void;
+  scan(file: SourceFile, emit: Emitter, run: RunContext): void;
   /**
    * Evaluates what needs several files at once (a Dockerfile and its .dockerignore, RLS enabled by a later
    * migration, a router included with auth elsewhere), after every selected file was scanned. `files` are

@@ -30,7 +30,7 @@ export interface CheckResult {
 export interface CheckRunOptions {
   /** The check families to run [all registered]. */
   families?: readonly CheckFamily[];
-  /** Today, for the expiry of `.secure-stack.yaml` suppressions [the clock]. */
+  /** Today, for the expiry of `.secure-stack.yaml` suppressions and of security.txt [the clock]. */
   now?: Date;
   /** Known findings: those in it are marked `unchanged`, the others `new` (every finding gets a `baselineState`). */
   baseline?: Baseline;
@@ -44,6 +44,8 @@ export function checkRepository(root: string, familiesOrOptions: readonly CheckF
   const options: CheckRunOptions = isFamilyList(familiesOrOptions) ? { families: familiesOrOptions } : familiesOrOptions;
   const families = options.families ?? CHECK_FAMILIES;
   const manifestSuppressions = loadManifestSuppressions(root);
+  const now = options.now ?? new Date();
+  const run = { now };
   const discovery = discoverFiles(root);
   const findings: Finding[] = [];
   const notes: Note[] = [...discovery.notes];
@@ -82,13 +84,13 @@ export function checkRepository(root: string, familiesOrOptions: readonly CheckF
     for (const family of readers) {
       if (family.finish !== undefined) scannedBy.get(family)!.push(source);
       try {
-        family.scan(source, emitters.get(family)!);
+        family.scan(source, emitters.get(family)!, run);
       } catch (error) {
         notes.push({ file: file.path, message: `not checked by ${family.id}: internal error (${(error as Error)?.message ?? String(error)})` });
       }
     }
   }
-  const repository = { paths: new Set(discovery.files.map((file) => file.path)) };
+  const repository = { ...run, paths: new Set(discovery.files.map((file) => file.path)) };
   for (const family of families) {
     if (family.finish === undefined) continue;
     try {
@@ -107,7 +109,7 @@ export function checkRepository(root: string, familiesOrOptions: readonly CheckF
     return texts.get(file);
   };
   assignFingerprints(findings, textOf);
-  notes.push(...applySuppressions(findings, textOf, manifestSuppressions, options.now ?? new Date()));
+  notes.push(...applySuppressions(findings, textOf, manifestSuppressions, now));
   if (options.baseline !== undefined) applyBaseline(findings, options.baseline);
   return {
     root,

@@ -78,7 +78,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       : parseBaseline(readUserFile(path.resolve(io.cwd, options.baseline), '--baseline', options.baseline).text, `--baseline ${options.baseline}`);
 
   const { checkRepository } = await import('../check/run.js');
-  const result = checkRepository(root, baseline === undefined ? {} : { baseline });
+  const { reproducibleNow } = await import('../clock.js');
+  const result = checkRepository(root, { now: reproducibleNow(io.env), // SOURCE_DATE_EPOCH makes a report reproducible, expiries included
+    ...(baseline === undefined ? {} : { baseline }) });
 
   if (options.writeBaseline !== undefined) {
     const written = makeBaseline(result.findings);

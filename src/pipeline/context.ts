@@ -4,15 +4,14 @@ import { ASSETS, boundariesForLayers } from '../controls/boundaries.js';
 import { controlsForLayers } from '../controls/catalog.js';
 import { LAYERS } from '../layers/registry.js';
 import type { RenderContext } from '../layers/types.js';
+import { reproducibleNow } from '../clock.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
 
 const DAY_MS = 86_400_000;
 
 /** The generation date: SOURCE_DATE_EPOCH (reproducible builds) when set, else today, in UTC. */
 export function todayUtc(env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): string {
-  const epoch = env.SOURCE_DATE_EPOCH;
-  const date = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : now;
-  return date.toISOString().slice(0, 10);
+  return reproducibleNow(env, now).toISOString().slice(0, 10);
 }
 
 function addDays(isoDate: string, days: number): Date {

@@ -750,7 +750,7 @@ describe('robustness', () => {
     const text = 'def rows(cursor, name):\n    return cursor.execute("SELECT * FROM t WHERE name = \'%s\'" % name)\n\n\ndef more(cursor, name):\n    return cursor.execute("SELECT * FROM t WHERE name = \'" + name + "\'")\n';
     expect(py(text, 'API-15', 'app/repo.py')).toEqual([['app/repo.py', 2, 27], ['app/repo.py', 6, 27]]);
   });
-  it('stays fast on many files: 2,400 Python files shaped like a real service in well under the whole check budget', () => {
+  it('reads 2,400 Python files shaped like a real service without a false positive (speed: bench/check.mjs)', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 800; i += 1) {
       files[`api/app/routes/items_${i}.py`] = `from fastapi import APIRouter, Security\nfrom pydantic import BaseModel\n\nfrom ..security.auth import Principal, get_principal\nfrom ..services.items_${i} import list_items\n\nrouter = APIRouter(prefix="/v1/items-${i}")\n\n\nclass ItemIn(BaseModel, extra="forbid"):\n    name: str\n\n\n@router.get("/")\nasync def read_items(principal: Principal = Security(get_principal, scopes=["items:read"])):\n    return await list_items(principal.tenant_id)\n\n\n@router.post("/", status_code=201)\nasync def add_item(body: ItemIn, principal: Principal = Security(get_principal, scopes=["items:write"])):\n    return body\n`;
@@ -759,14 +759,9 @@ describe('robustness', () => {
     }
     const dir = writeRepo(files);
     dirs.push(dir);
-    checkRepository(dir, [fastapiFamily]); // warm-up: JIT and wasm tiers
-    const started = performance.now();
     const result = checkRepository(dir, [fastapiFamily]);
-    const elapsed = performance.now() - started;
     expect(result.findings).toEqual([]);
     expect(result.filesChecked).toBe(2400);
-    // About 0.35 s warm on the 2-core machine under load; the bound only catches a regression in kind (quadratic work, parsing everything).
-    expect(elapsed).toBeLessThan(2500);
   });
   it('cyclic imports and self-referencing routers do not loop', () => {
     const a = 'from fastapi import APIRouter\nfrom app.b import router as other\n\nrouter = APIRouter()\nrouter.include_router(other)\n\n\n@router.get("/a")\ndef a():\n    return 1\n';

@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { severityRank } from '../../src/check/finding.js';
 import { checkRepository } from '../../src/check/run.js';
 import { removeDir, runCli } from '../support/cli.js';
-import { generateProject } from '../support/project.js';
+import { TEST_GENERATED_ON, generateProject } from '../support/project.js';
+
+/** The generation day: the generated security.txt is judged as on that day (the CLI gets it through SOURCE_DATE_EPOCH). */
+const NOW = new Date(`${TEST_GENERATED_ON}T12:00:00Z`);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -39,7 +42,7 @@ function tagPins(dir: string): Array<[string, string, number]> {
 
 describe.each(Object.keys(VARIANTS))('a stack generated offline (%s)', (variant) => {
   it('has no finding above low, and no note', () => {
-    const result = checkRepository(generated[variant]!);
+    const result = checkRepository(generated[variant]!, { now: NOW });
     expect(result.findings.filter((f) => severityRank(f.severity) > severityRank('low')).map((f) => [f.controlId, f.severity, f.file, f.line, f.message])).toEqual([]);
     expect(result.notes).toEqual([]);
   });
@@ -48,9 +51,9 @@ describe.each(Object.keys(VARIANTS))('a stack generated offline (%s)', (variant)
     const expected = tagPins(dir);
     // Two stages in api/, three in web/, the db and migrate services.
     expect(expected).toHaveLength(7);
-    const found = checkRepository(dir).findings.map((f) => [f.controlId, f.file, f.line]);
+    const found = checkRepository(dir, { now: NOW }).findings.map((f) => [f.controlId, f.file, f.line]);
     expect(found).toEqual(expected);
-    for (const finding of checkRepository(dir).findings) expect(finding.message).toMatch(/--pin-digests/);
+    for (const finding of checkRepository(dir, { now: NOW }).findings) expect(finding.message).toMatch(/--pin-digests/);
   });
   it('secure-stack check exits 0', async () => {
     const dir = generated[variant]!;

@@ -12,7 +12,7 @@
 import ignore, { type Ignore } from 'ignore';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Location } from '../finding.js';
-import type { CheckFamily, CheckSpec, Emitter, RepositoryView, SourceFile } from '../registry.js';
+import type { CheckFamily, CheckSpec, Emitter, RepositoryView, RunContext, SourceFile } from '../registry.js';
 import { deref, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 import { isComposePath, isDockerfilePath } from './dockerfiles-compose.js';
 import { pathsOfRoot, workflowRoots } from './github-workflows.js';
@@ -48,7 +48,7 @@ interface RepositoryFileCheck extends CheckSpec {
   /** Per repository with workflows. */
   finishRepository?(repository: Repository, report: Report, emit: Emitter): void;
   /** Per selected file, wherever it is. */
-  scanFile?(file: SourceFile, report: Report): void;
+  scanFile?(file: SourceFile, report: Report, run: RunContext): void;
 }
 
 // ---- CI-13 Dependabot ----------------------------------------------------------------------------
@@ -302,7 +302,7 @@ const ops07: RepositoryFileCheck = {
       report(repository.firstWorkflow, 'no .well-known/security.txt: a security researcher finds no machine-readable contact (RFC 9116)');
     }
   },
-  scanFile(file, report) {
+  scanFile(file, report, run) {
     if (!SECURITY_TXT.test(file.path)) return;
     const fields = securityTxtFields(file.text);
     const start = { file: file.path, line: 1, column: 1 };
@@ -320,7 +320,7 @@ const ops07: RepositoryFileCheck = {
     if (expires.length > 1) report(locate(expires[1]!), 'Expires appears more than once; RFC 9116 allows exactly one');
     const field = expires[0]!;
     const time = parseRfc3339(field.value);
-    const now = Date.now();
+    const now = run.now.getTime();
     if (time === undefined) report(locate(field), `Expires ${JSON.stringify(field.value)} is not an RFC 3339 date-time (e.g. 2027-01-31T23:59:59Z)`);
     else if (time <= now) report(locate(field), `security.txt expired on ${field.value}: readers must treat its contact data as stale`);
     else if (time - now > 366 * DAY_MS) report(locate(field), `Expires ${field.value} is more than 366 days ahead; RFC 9116 wants it under a year so the file is reviewed`);
@@ -329,8 +329,8 @@ const ops07: RepositoryFileCheck = {
 
 const CHECKS: readonly RepositoryFileCheck[] = [ci13, ci15, ops07];
 
-function scanRepositoryFile(file: SourceFile, emit: Emitter): void {
-  for (const check of CHECKS) check.scanFile?.(file, (location, message) => emit.finding(check.controlId, location, message));
+function scanRepositoryFile(file: SourceFile, emit: Emitter, run: RunContext): void {
+  for (const check of CHECKS) check.scanFile?.(file, (location, message) => emit.finding(check.controlId, location, message), run);
 }
 
 function finishRepositoryFiles(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void {
