@@ -30,9 +30,10 @@ export interface RenderedProject {
 
 export interface RenderInput {
   answers: Answers;
-  presets: PresetRef[];
+  /** The preset chain; the manifest records each one's name and whether it is built in. */
+  presets: ReadonlyArray<Pick<PresetRef, 'name' | 'builtin'>>;
   generatedOn: string;
-  /** `new --pin-digests`: base image reference (name:tag) → sha256 digest from its registry. Not recorded in the manifest. */
+  /** `new --pin-digests`: base image reference (name:tag) → sha256 digest from its registry; recorded in the manifest. */
   baseImageDigests?: Readonly<Record<string, string>>;
 }
 
@@ -71,9 +72,31 @@ export async function renderProject(input: RenderInput): Promise<RenderedProject
     layers: Object.fromEntries(
       [baseLayer, ...chosen].map((layer) => [layer.id, { directory: layer.directory, generated: layer.generated }]),
     ),
+    ...recordedDigests(extras.baseImageDigests),
     files: Object.fromEntries(files.map((file) => [file.path, { layer: file.layer, sha256: sha256(file.content) }])),
   };
   return { files, manifest, pendingLayers: chosen.filter((definition) => !definition.generated) };
+}
+
+/** The digests as the manifest records them: sorted by reference (stable text), and no key when there are none. */
+function recordedDigests(digests: Readonly<Record<string, string>>): Pick<Manifest, 'baseImageDigests'> {
+  const references = Object.keys(digests).sort();
+  if (references.length === 0) return {};
+  return { baseImageDigests: Object.fromEntries(references.map((reference) => [reference, digests[reference]!])) };
+}
+
+/**
+ * What to render to reproduce the files a manifest describes (for `diff` and `upgrade`): its answers, presets,
+ * generation date and base image digests. The templates are this version's; the manifest says which version
+ * generated the files.
+ */
+export function renderInputFromManifest(manifest: Manifest): RenderInput {
+  return {
+    answers: manifest.answers,
+    presets: manifest.presets.map((preset) => ({ name: preset.name, builtin: preset.builtin })),
+    generatedOn: manifest.generatedOn,
+    ...(manifest.baseImageDigests === undefined ? {} : { baseImageDigests: { ...manifest.baseImageDigests } }),
+  };
 }
 
 /** Renders the project into the Tree (in memory), manifest included. */

@@ -21,7 +21,7 @@ const HEADER_LINES = [
 
 async function render(overrides: Partial<Answers> = {}, generatedOn = GENERATED_ON): Promise<RenderedProject> {
   const answers = finaliseAnswers({ ...defaultAnswers('demo'), ...overrides });
-  return renderProject({ answers, presets: [{ name: 'default', builtin: true, file: '/pkg/presets/default.yaml' }], generatedOn });
+  return renderProject({ answers, presets: [{ name: 'default', builtin: true }], generatedOn });
 }
 
 /** The UsageError `fn` throws. */

@@ -1,3 +1,4 @@
+import { RenderError } from '../../errors.js';
 import { dbRoles } from '../db/index.js';
 import type { LayerDefinition, RenderContext } from '../types.js';
 import { packagePins, type ResolvedPins } from './pins.js';
@@ -27,6 +28,20 @@ export interface CiValues {
   /** CODEOWNERS owner: the security contact's e-mail address, when it is one. */
   owner: string | undefined;
   db: { database: string; migrator: string; app: string };
+  /** `name@version` of this package, exactly the version that generated the repository, for the `secure-stack check` gate. */
+  checkPackage: string;
+}
+
+// npm's rules for a package name (lower case, optionally scoped) and an exact semver version: nothing a shell or
+// npm could read as a range, a tag, a path or a URL.
+const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
+const EXACT_VERSION = /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** `name@version` for `npx --package`, refusing anything but a plain package name and an exact version. */
+export function checkPackageSpec(tool: { name: string; version: string }): string {
+  if (!NPM_NAME.test(tool.name)) throw new RenderError(`package name ${JSON.stringify(tool.name)} is not an npm package name`);
+  if (!EXACT_VERSION.test(tool.version)) throw new RenderError(`package version ${JSON.stringify(tool.version)} is not an exact semver version`);
+  return `${tool.name}@${tool.version}`;
 }
 
 /** Everything the ci templates need beyond the shared context, with the given pins (the package's by default). */
@@ -47,6 +62,7 @@ export function ciValues(base: RenderContext, resolved: ResolvedPins = packagePi
     codeqlLanguages: [...(base.has.api ? ['python'] : []), ...(base.has.web ? ['javascript-typescript'] : []), 'actions'],
     owner: contact.startsWith('mailto:') ? contact.slice('mailto:'.length) : undefined,
     db: { database: base.names.dbPrefix, migrator: roles.migrator, app: roles.app },
+    checkPackage: checkPackageSpec(base.tool),
   };
 }
 

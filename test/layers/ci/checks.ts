@@ -134,3 +134,61 @@ export function runScripts(text: string): Array<{ where: string; script: string 
   }
   return out;
 }
+
+export const GATE_JOB = 'secure-stack-check';
+const UPLOAD_SARIF = /^github\/codeql-action\/upload-sarif@/;
+
+/** Shell words of a one-line command (double- and single-quoted words kept whole), enough for the gate's line. */
+function shellWords(command: string): string[] {
+  return (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((word) => word.replace(/^(["'])(.*)\1$/, '$2'));
+}
+
+/**
+ * The `secure-stack check` gate of ci.yml: one job that runs exactly `packageSpec` with npx (lifecycle scripts
+ * off) on the repository with `--format sarif --fail-on high` into a file, without swallowing its exit status,
+ * uploads that file to code scanning even when the check failed, holds only `contents: read` and
+ * `security-events: write`, runs on every event, and gates publication and the deploy. Returns what is wrong.
+ */
+export function gateViolations(text: string, packageSpec: string): string[] {
+  const doc = parse(text) as Json;
+  const jobs = isObject(doc.jobs) ? doc.jobs : {};
+  const job = jobs[GATE_JOB];
+  if (!isObject(job)) return [`no ${GATE_JOB} job`];
+  const out: string[] = [];
+  if (job.if !== undefined) out.push(`${GATE_JOB} runs only if ${String(job.if)}`);
+  if (job['continue-on-error'] !== undefined) out.push(`${GATE_JOB} has continue-on-error`);
+  const permissions = isObject(job.permissions) ? job.permissions : {};
+  if (JSON.stringify(Object.entries(permissions).sort()) !== JSON.stringify([['contents', 'read'], ['security-events', 'write']])) {
+    out.push(`${GATE_JOB} permissions are ${JSON.stringify(permissions)}, not contents: read and security-events: write`);
+  }
+  const steps = Array.isArray(job.steps) ? (job.steps as Json[]) : [];
+  const checkIndex = steps.findIndex((step) => typeof step.run === 'string' && /\bsecure-stack check\b/.test(step.run) && /--format sarif/.test(step.run));
+  if (checkIndex === -1) return [...out, `${GATE_JOB} has no step running secure-stack check --format sarif`];
+  const check = steps[checkIndex]!;
+  const env = isObject(check.env) ? check.env : {};
+  if (check.if !== undefined) out.push(`the check step runs only if ${String(check.if)}`);
+  if (check['continue-on-error'] !== undefined) out.push('the check step has continue-on-error');
+  if (env.npm_config_ignore_scripts !== 'true') out.push('npm lifecycle scripts are not off for npx');
+  const run = String(check.run).trim();
+  if (run.includes('\n') || /\|\||;|&(?!&)|\bset \+e\b/.test(run)) out.push(`the check's exit status can be lost: ${run}`);
+  const words = shellWords(run);
+  const expected = ['npx', '--yes', '--package', '$SECURE_STACK_PACKAGE', '--', 'secure-stack', 'check', '.', '--format', 'sarif', '--fail-on', 'high', '>'];
+  if (JSON.stringify(words.slice(0, expected.length)) !== JSON.stringify(expected) || words.length !== expected.length + 1) {
+    out.push(`the check command is not the pinned gate: ${run}`);
+  }
+  if (env.SECURE_STACK_PACKAGE !== packageSpec) out.push(`the check runs ${String(env.SECURE_STACK_PACKAGE)}, not ${packageSpec}`);
+  const sarifFile = words.at(-1);
+  const upload = steps.slice(checkIndex + 1).find((step) => UPLOAD_SARIF.test(String(step.uses ?? '')));
+  if (upload === undefined) out.push('no upload-sarif step after the check');
+  else {
+    if (upload.if !== 'always()') out.push(`the SARIF upload runs if ${String(upload.if ?? 'the check passed')}, not always()`);
+    const input = isObject(upload.with) ? upload.with : {};
+    if (input.sarif_file !== sarifFile) out.push(`the upload sends ${String(input.sarif_file)}, not the check's ${String(sarifFile)}`);
+  }
+  for (const [id, other] of Object.entries(jobs)) {
+    if (!isObject(other) || !(id === 'deploy' || id.startsWith('publish-'))) continue;
+    const needs = typeof other.needs === 'string' ? [other.needs] : Array.isArray(other.needs) ? other.needs.map(String) : [];
+    if (!needs.includes(GATE_JOB)) out.push(`${id} does not need ${GATE_JOB}`);
+  }
+  return out;
+}

