@@ -7,7 +7,7 @@ import { deriveNames } from '../answers/names.js';
 import { mergeAnswers, finaliseAnswers } from '../answers/resolve.js';
 import { CLOUDS, LAYER_IDS, partialAnswersSchema, type AnswerKey, type Answers, type PartialAnswers } from '../answers/schema.js';
 import { UsageError } from '../errors.js';
-import { MANIFEST_FILE, parseManifest } from '../manifest/manifest.js';
+import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/manifest.js';
 import { todayUtc } from '../pipeline/context.js';
 import { writeProject, type RenderedProject } from '../pipeline/generate.js';
 import { shellQuote } from '../render/escape.js';
@@ -129,11 +129,14 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
   }
 
   const tree = new Tree(disk);
+  const previous = previousGeneration(tree);
+  // Digests pinned by an earlier run stay pinned (fresh ones from this run win), so a re-run is no downgrade to tags.
+  const digests = { ...previous?.baseImageDigests, ...baseImageDigests };
   const project = await writeProject(tree, {
     answers,
     presets: merged.preset.chain,
-    generatedOn: previousGenerationDate(tree) ?? todayUtc(io.env),
-    ...(baseImageDigests ? { baseImageDigests } : {}),
+    generatedOn: previous?.generatedOn ?? todayUtc(io.env),
+    ...(Object.keys(digests).length > 0 ? { baseImageDigests: digests } : {}),
   });
   const paintErr = painter(io.stderr, io.env);
   for (const note of digestNotes) writeLine(io.stderr, `${paintErr.yellow('!')} ${note}`);
@@ -224,12 +227,13 @@ export function parseNewArgs(argv: string[]): NewOptions | 'help' {
   };
 }
 
-/** A re-run keeps the first generation date, so regenerating the same answers changes nothing. */
-function previousGenerationDate(tree: Tree): string | undefined {
+/** A re-run keeps the first generation's date and pinned digests, so regenerating the same answers changes nothing. */
+function previousGeneration(tree: Tree): Pick<Manifest, 'generatedOn' | 'baseImageDigests'> | undefined {
   const text = tree.readText(MANIFEST_FILE);
   if (text === undefined) return undefined;
   try {
-    return parseManifest(text).generatedOn;
+    const { generatedOn, baseImageDigests } = parseManifest(text);
+    return { generatedOn, baseImageDigests };
   } catch {
     return undefined;
   }

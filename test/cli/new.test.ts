@@ -110,6 +110,28 @@ describe('dry run and idempotency', () => {
     expect(again.stdout).toContain(`0 to create, 0 to update, ${total} unchanged`);
     expect(snapshot(path.join(cwd, 'twice'))).toEqual(before);
   });
+
+  it('a re-run keeps the digests an earlier --pin-digests recorded (no silent downgrade to tags)', async () => {
+    expect((await runCli(['new', 'pinned', '--yes', '--no-git'], { cwd })).exitCode).toBe(0);
+    const dir = path.join(cwd, 'pinned');
+    const manifestFile = path.join(dir, '.secure-stack.yaml');
+    // Stand in for what --pin-digests records: a digest for every tag-only base image the files name.
+    const references = new Set<string>();
+    for (const file of ['api/Dockerfile', 'web/Dockerfile']) {
+      for (const match of readFileSync(path.join(dir, file), 'utf8').matchAll(/^FROM (\S+:\S+) AS /gm)) references.add(match[1]!);
+    }
+    expect(references.size).toBeGreaterThan(0);
+    const digests = Object.fromEntries([...references].sort().map((reference, i) => [reference, `sha256:${String(i).repeat(64)}`]));
+    const manifestText = readFileSync(manifestFile, 'utf8');
+    writeFileSync(manifestFile, manifestText.replace(/^files:/m, `baseImageDigests:\n${Object.entries(digests).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`).join('\n')}\nfiles:`));
+    expect((await runCli(['new', 'pinned', '--yes', '--no-git', '--allow-nonempty', '--overwrite'], { cwd })).exitCode).toBe(0);
+    for (const [reference, digest] of Object.entries(digests)) {
+      expect(readFileSync(path.join(dir, reference.startsWith('node') ? 'web/Dockerfile' : 'api/Dockerfile'), 'utf8')).toContain(`FROM ${reference}@${digest}`);
+    }
+    const again = await runCli(['new', 'pinned', '--yes', '--no-git', '--allow-nonempty'], { cwd });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/0 to create, 0 to update, \d+ unchanged/);
+  });
 });
 
 describe('answers and presets', () => {
