@@ -69,6 +69,7 @@ export const PIN_NAMES = {
   gitleaks: 'gitleaks/gitleaks-action',
   zizmor: 'zizmorcore/zizmor-action',
   hadolint: 'hadolint/hadolint-action',
+  scorecard: 'ossf/scorecard-action',
   awsCredentials: 'aws-actions/configure-aws-credentials',
   gcpAuth: 'google-github-actions/auth',
   azureLogin: 'azure/login',
