@@ -213,6 +213,27 @@ describe('CI-05 script injection', () => {
     expect(found[1]!.message).toContain('GITHUB_PATH');
     expect(check(workflow(steps, { on: '\n  workflow_run:\n    workflows: [ci]' }), 'CI-05')).toHaveLength(3);
   });
+  it('reads the shell-like lines of a PowerShell script without a note for its other syntax; a bash script gets one', () => {
+    const steps = `      - shell: pwsh
+        run: |
+          if ($IsWindows) { $sep = ';' }
+          "SHA=$(git rev-parse HEAD)" | Out-File -FilePath $env:GITHUB_ENV -Append
+`;
+    const text = workflow(steps, { on: 'pull_request_target' });
+    const dir = writeRepo({ '.github/workflows/w.yml': text });
+    dirs.push(dir);
+    const result = checkRepository(dir);
+    expect(result.findings.filter((f) => f.controlId === 'CI-05').map((f) => [f.line, f.column])).toEqual([where(text, '$env:GITHUB_ENV')]);
+    expect(result.notes).toEqual([]);
+    const windows = writeRepo({ '.github/workflows/w.yml': text.replace('      - shell: pwsh\n        run', '      - run').replace('ubuntu-24.04', 'windows-2025') });
+    dirs.push(windows);
+    expect(checkRepository(windows).notes).toEqual([]);
+    const bash = writeRepo({ '.github/workflows/w.yml': text.replace('shell: pwsh', 'shell: bash') });
+    dirs.push(bash);
+    const notes = checkRepository(bash).notes;
+    expect(notes.map((note) => [note.line, note.column])).toEqual([where(text, '{ $sep')]);
+    expect(notes[0]!.message).toBe('run: script of job job not parsed as shell here (statements must be separated by &, ; or a newline): the commands of this line are not checked');
+  });
   it('flags, under any trigger, a write of an env: variable set from event data, also through a here-document', () => {
     const steps = `      - env:
           TITLE: \${{ github.event.pull_request.title }}
@@ -741,7 +762,11 @@ describe('robustness and discovery', () => {
       [W]: `on: push\npermissions: {}\nx: &s\n  - run: echo "unterminated\njobs:\n  a: 3\n  b:\n    steps: *s\n  c:\n    steps: [1, null, {run: 7}, {run: "cat <<EOF"}]\n  d:\n    permissions: {id-token: write}\n    container: {image: [1]}\n    services: 5\n`,
     });
     dirs.push(dir);
-    expect(checkRepository(dir).notes).toEqual([]);
+    // Nothing crashes; the two scripts that are not valid shell are noted, at the place the parser stopped.
+    expect(checkRepository(dir).notes.map((note) => [note.line, note.column, note.message])).toEqual([
+      [4, 15, 'run: script of job b not parsed as shell here (reached EOF without closing quote "): the commands of this line are not checked'],
+      [10, 43, "run: script of job c not parsed as shell here (unclosed here-document 'EOF'): the commands of this line are not checked"],
+    ]);
   });
   it('skips node_modules, virtualenvs, build output and what the root .gitignore ignores', () => {
     const bad = goodWorkflow().replace('permissions: {}\n', '');

@@ -1,5 +1,5 @@
 /**
- * Dockerfiles (parsed with `dockerfile-ast`; RUN shell text split by the small tokenizer of ../shell-words.ts),
+ * Dockerfiles (parsed with `dockerfile-ast`; the shell form of RUN parsed by ../shell.ts, with a note for a line it rejects),
  * `.dockerignore` files and Compose files (parsed with `yaml` and located with its LineCounter): CTR-01 … CTR-13.
  * Nothing in a scanned file is ever built or run.
  *
@@ -12,7 +12,7 @@ import { Add, Arg, Cmd, DockerfileParser, Entrypoint, Env, From, Healthcheck, Ru
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, FindingOptions, RepositoryView, SourceFile } from '../registry.js';
-import { commandOf, splitShell, type ShellScript, type ShellWord } from '../shell-words.js';
+import { commandOf, parseDockerRun, type ShellScript, type ShellWord } from '../shell.js';
 import { deref, itemsOf, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 const DOCKERFILE_NAME = /^(?:Dockerfile|Containerfile)(?:\.[^/]+)?$|^[^/]+\.(?:Dockerfile|Containerfile)$/;
@@ -85,7 +85,7 @@ interface ParsedDockerfile {
   /** The escape character (`\`, or what a `# escape=` directive chose): it also continues lines. */
   escape: string;
   lineStarts: number[];
-  /** The shell script of each shell-form RUN, split once. */
+  /** The shell script of each shell-form RUN, parsed once. */
   scripts: Map<Run, ShellScript | undefined>;
 }
 
@@ -117,7 +117,7 @@ function locationOfOffset(dockerfile: ParsedDockerfile, offset: number): Locatio
 }
 
 function wordAt(dockerfile: ParsedDockerfile, word: ShellWord): Location {
-  return locationOfOffset(dockerfile, word.offset);
+  return locationOfOffset(dockerfile, word.start);
 }
 
 function stagesOf(instructions: Instruction[]): { preamble: Instruction[]; stages: Stage[] } {
@@ -161,11 +161,11 @@ function fromAt(dockerfile: ParsedDockerfile, stage: Stage): Location {
   return pos(dockerfile.file, stage.from.getRange().start);
 }
 
-/** The split shell text of a shell-form RUN; undefined for the exec form (`RUN ["…"]`), which no shell reads. */
+/** The parsed shell text of a shell-form RUN; undefined for the exec form (`RUN ["…"]`), which no shell reads. */
 function scriptOf(dockerfile: ParsedDockerfile, run: Run): ShellScript | undefined {
   if (dockerfile.scripts.has(run)) return dockerfile.scripts.get(run);
   const range = run.getArgumentsRange();
-  const script = range === null || run.getOpeningBracket() !== null ? undefined : splitShell(dockerfile.file.text, offsetOf(dockerfile, range.start), offsetOf(dockerfile, range.end), dockerfile.escape);
+  const script = range === null || run.getOpeningBracket() !== null ? undefined : parseDockerRun(dockerfile.file.text, offsetOf(dockerfile, range.start), offsetOf(dockerfile, range.end), dockerfile.escape);
   dockerfile.scripts.set(run, script);
   return script;
 }
@@ -249,8 +249,8 @@ function installOf(words: readonly ShellWord[]): PackageInstall | undefined {
   let manager = managerOf(command.name);
   if (manager === undefined && /^python(?:\d+(?:\.\d+)?)?$/.test(command.name)) {
     // python [-I -u …] -m pip …
-    const module = args.findIndex((arg) => arg.value === '-m');
-    if (module < 0 || !/^pip\d*$/.test(args[module + 1]?.value ?? '')) return undefined;
+    const module = args.findIndex((arg) => arg.text === '-m');
+    if (module < 0 || !/^pip\d*$/.test(args[module + 1]?.text ?? '')) return undefined;
     manager = 'pip';
     args = args.slice(module + 2);
   }
@@ -260,7 +260,7 @@ function installOf(words: readonly ShellWord[]): PackageInstall | undefined {
   const operands: ShellWord[] = [];
   for (let k = 0; k < args.length; k += 1) {
     const word = args[k]!;
-    const value = word.value;
+    const value = word.text;
     if (value === '--') {
       operands.push(...args.slice(k + 1));
       break;
@@ -268,7 +268,7 @@ function installOf(words: readonly ShellWord[]): PackageInstall | undefined {
     if (value.startsWith('--')) {
       const equals = value.indexOf('=');
       const name = equals < 0 ? value : value.slice(0, equals);
-      if (equals >= 0) options.set(name, { ...word, value: value.slice(equals + 1) });
+      if (equals >= 0) options.set(name, { ...word, text: value.slice(equals + 1) });
       else if (takesValue.has(name)) options.set(name, args[(k += 1)]);
       else options.set(name, undefined);
     } else if (value.startsWith('-') && value.length > 1 && !word.quoted) {
@@ -279,36 +279,36 @@ function installOf(words: readonly ShellWord[]): PackageInstall | undefined {
           options.set(name, undefined);
           continue;
         }
-        options.set(name, m + 1 < value.length ? { ...word, value: value.slice(m + 1) } : args[(k += 1)]);
+        options.set(name, m + 1 < value.length ? { ...word, text: value.slice(m + 1) } : args[(k += 1)]);
         break;
       }
     } else operands.push(word);
   }
-  if (!INSTALL_VERB[manager].has(operands[0]?.value ?? '')) return undefined;
+  if (!INSTALL_VERB[manager].has(operands[0]?.text ?? '')) return undefined;
   return { manager, command: command.word, options, packages: operands.slice(1), assignments: command.assignments };
 }
 
 function* installsOf(script: ShellScript): Generator<PackageInstall> {
-  for (const words of script.commands) {
-    const install = installOf(words);
+  for (const command of script.commands) {
+    const install = installOf(command.words);
     if (install !== undefined) yield install;
   }
 }
 
 /** A package name without its version, architecture or release (`gcc=4:12` → `gcc`). */
 function packageName(word: ShellWord): string {
-  return word.value.replace(/[=:/<>~].*$/, '');
+  return word.text.replace(/[=:/<>~].*$/, '');
 }
 
 /** Whether a word is an expansion whose value is not written here (`$PACKAGES`): neither flagged nor trusted. */
 function isExpansion(word: ShellWord): boolean {
-  return word.value.includes('$');
+  return word.text.includes('$');
 }
 
 /** apt/apk: `pkg=version` pins (apk also `pkg~version`); a local package file is what it is. */
 function systemPackagePinned(install: PackageInstall, word: ShellWord): boolean {
-  if (isExpansion(word) || /\.(?:deb|apk)$/.test(word.value)) return true;
-  return install.manager === 'apk' ? /[=~]/.test(word.value) : word.value.includes('=');
+  if (isExpansion(word) || /\.(?:deb|apk)$/.test(word.text)) return true;
+  return install.manager === 'apk' ? /[=~]/.test(word.text) : word.text.includes('=');
 }
 
 const PIP_ARCHIVE = /\.(?:whl|tar\.gz|tgz|zip|tar\.bz2)$/i;
@@ -319,7 +319,7 @@ const COMMIT_IN_URL = /@[0-9a-f]{40}(?:$|[#&])/;
  * `>=` ranges and branch or tag URLs can change under the same Dockerfile.
  */
 function pipRequirementPinned(word: ShellWord): boolean {
-  const value = word.value;
+  const value = word.text;
   if (isExpansion(word) || value.includes('==')) return true;
   if (value.includes('://')) return COMMIT_IN_URL.test(value) || PIP_ARCHIVE.test(value.replace(/[#?].*$/, ''));
   return /^[./~]/.test(value) || value.includes('/') || PIP_ARCHIVE.test(value);
@@ -333,14 +333,14 @@ function unpinnedPipRequirements(install: PackageInstall): ShellWord[] {
   for (let k = 0; k < requirements.length; k += 1) {
     const word = requirements[k]!;
     // `name @ https://…` written as three words: the URL decides.
-    if (requirements[k + 1]?.value === '@') {
+    if (requirements[k + 1]?.text === '@') {
       const url = requirements[k + 2];
       if (url !== undefined && !pipRequirementPinned(url)) unpinned.push(word);
       k += 2;
       continue;
     }
-    if (/^[A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?\s*@\s*\S/.test(word.value)) {
-      if (!pipRequirementPinned({ ...word, value: word.value.slice(word.value.indexOf('@') + 1).trim() })) unpinned.push(word);
+    if (/^[A-Za-z0-9][\w.-]*(?:\[[^\]]*\])?\s*@\s*\S/.test(word.text)) {
+      if (!pipRequirementPinned({ ...word, text: word.text.slice(word.text.indexOf('@') + 1).trim() })) unpinned.push(word);
       continue;
     }
     if (!pipRequirementPinned(word)) unpinned.push(word);
@@ -399,7 +399,7 @@ function setsPipefail(args: readonly string[]): boolean {
 /** Whether the script turns pipefail on itself before its first pipe (`set -o pipefail && …`, `set -euo pipefail; …`). */
 function scriptSetsPipefail(script: ShellScript): boolean {
   const first = script.pipes[0] ?? Infinity;
-  return script.commands.some((words) => words[0]!.offset < first && words[0]!.value === 'set' && setsPipefail(words.slice(1).map((word) => word.value)));
+  return script.commands.some(({ words }) => words.length > 0 && words[0]!.start < first && words[0]!.text === 'set' && setsPipefail(words.slice(1).map((word) => word.text)));
 }
 
 // ---- Compose ------------------------------------------------------------------------------------
@@ -694,7 +694,7 @@ const ctr06: DockerfileCheck = {
     'a shell-form RUN with a pipe whose shell does not run with `-o pipefail` (hadolint DL4006: a failing download piped to tar or sh goes unnoticed; a `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` in the stage or the stage it builds on, or `set -o pipefail` before the pipe in the RUN, is fine); ' +
     '`pip install` of requirements that are not pinned (DL3013: a bare name or a >= range; `name==version`, `-r`/`-c` files, `--require-hashes`, local paths and archives are fine); ' +
     'and, as low findings, `pip install` keeping its download cache (DL3042: no --no-cache-dir, PIP_NO_CACHE_DIR or cache mount), `apk add` without --no-cache (DL3019), and apt-get/apk packages without a version (DL3008, DL3018: many well-run images leave distribution packages unpinned, because the archive drops old versions; the digest-pinned base image decides the rest). ' +
-    'RUN shell text is split into commands and words by a small tokenizer (quotes, escapes, line continuations, `&&`/`||`/`;`/`|`, heredocs); the exec form of RUN is not read.',
+    'RUN shell text is parsed as Bash by mvdan-sh (quotes, escapes, Docker line continuations, `&&`/`||`/`;`/`|`, compound commands, here-documents, the script of `RUN <<EOF`); a line the parser rejects is left out with a note; the exec form of RUN is not read.',
   fix: 'Use COPY for local files, fetch remote files in a RUN that verifies a checksum (or `ADD --checksum=sha256:…`), write CMD/ENTRYPOINT in JSON form (`CMD ["node", "server.js"]`), set `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before a RUN with a pipe, and install pinned packages (`pip install --no-cache-dir -r requirements.txt` with hashes, `apk add --no-cache pkg=version`, `apt-get install pkg=version`).',
   dockerfile(dockerfile, report) {
     for (const stage of dockerfile.stages) {
@@ -724,11 +724,11 @@ const ctr06: DockerfileCheck = {
         }
       }
       for (const install of installsOf(script)) {
-        const tool = install.command.value;
+        const tool = install.command.text;
         if (install.manager === 'pip') {
           const unpinned = unpinnedPipRequirements(install);
           if (unpinned.length > 0) {
-            report(wordAt(dockerfile, unpinned[0]!), `${tool} install of ${unpinned.map((word) => word.value).join(', ')} without a pinned version: each build may install another release (pin name==version, or install from a requirements file with hashes)`);
+            report(wordAt(dockerfile, unpinned[0]!), `${tool} install of ${unpinned.map((word) => word.text).join(', ')} without a pinned version: each build may install another release (pin name==version, or install from a requirements file with hashes)`);
           }
           if (!pipCacheOff(install, run, environmentAt(dockerfile, index, run))) {
             report(wordAt(dockerfile, install.command), `${tool} install keeps its download cache in the image layer (add --no-cache-dir)`, { severity: 'low' });
@@ -736,7 +736,7 @@ const ctr06: DockerfileCheck = {
         } else if (install.manager === 'apt' || install.manager === 'apk') {
           const unpinned = install.packages.filter((word) => !systemPackagePinned(install, word));
           if (unpinned.length > 0) {
-            report(wordAt(dockerfile, unpinned[0]!), `${tool} ${install.manager === 'apk' ? 'add' : 'install'} of ${unpinned.map((word) => word.value).join(', ')} without a version: the build takes whatever the mirror has that day`, { severity: 'low' });
+            report(wordAt(dockerfile, unpinned[0]!), `${tool} ${install.manager === 'apk' ? 'add' : 'install'} of ${unpinned.map((word) => word.text).join(', ')} without a version: the build takes whatever the mirror has that day`, { severity: 'low' });
           }
           if (install.manager === 'apk' && !apkCacheOff(install, run)) {
             report(wordAt(dockerfile, install.command), 'apk add without --no-cache leaves the package index in the image layer', { severity: 'low' });
@@ -932,7 +932,20 @@ function scan(file: SourceFile, emit: Emitter): void {
     for (const check of CHECKS) check.dockerignore?.(file, reporter(emit, check));
   } else {
     const dockerfile = readDockerfile(file, emit);
-    if (dockerfile !== undefined) for (const check of CHECKS) check.dockerfile?.(dockerfile, reporter(emit, check));
+    if (dockerfile === undefined) return;
+    for (const check of CHECKS) check.dockerfile?.(dockerfile, reporter(emit, check));
+    noteShellErrors(dockerfile, emit);
+  }
+}
+
+/** A note for the first line of each RUN that the shell parser rejects: the commands there are not checked. */
+function noteShellErrors(dockerfile: ParsedDockerfile, emit: Pick<Emitter, 'note'>): void {
+  for (const { run, index, script } of runsOf(dockerfile)) {
+    const [first, ...more] = script.errors;
+    // Under SHELL ["pwsh", …] or cmd, a script that is not POSIX shell is expected.
+    if (first === undefined || NOT_POSIX_SHELLS.test(basename(shellAt(dockerfile, index, run)[0] ?? ''))) continue;
+    const others = more.length === 0 ? '' : ` and ${more.length} other line${more.length === 1 ? '' : 's'}`;
+    emit.note({ ...locationOfOffset(dockerfile, first.offset), message: `RUN not parsed as shell here (${first.message}): the commands of this shell line (and the lines continuing it)${others} are not checked` });
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * GitHub Actions workflows (`.github/workflows/*.yml|yaml`), parsed with `yaml` and located with its
- * LineCounter; `run:` scripts are lexed into commands (../shell-commands.ts). Nothing in a workflow is ever run.
+ * LineCounter; `run:` scripts are parsed into commands (../shell.ts). Nothing in a workflow is ever run.
+ * A `run:` script line the shell parser rejects is left out of the checks, with a note (not for pwsh/cmd scripts,
+ * whose other syntax is expected).
  *
  * Per workflow: CI-01 … CI-08, CI-14, CI-16, and the verify-before-deploy half of CI-12.
  * Per repository, in finish(): CI-09, CI-10, CI-11, CI-12 (attestation), CI-17. These ask whether some
@@ -17,7 +19,7 @@
 import { isMap, isScalar, isSeq, visit } from 'yaml';
 import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, RepositoryView, SourceFile } from '../registry.js';
-import { parseShell, type ShellCommand, type ShellWord } from '../shell-commands.js';
+import type { ShellCommand, ShellWord } from '../shell.js';
 import { at, deref, nodeAt, pairOf, parseYamlMapping, text, valueOf } from '../yaml-nodes.js';
 import { isComposePath, isDockerfilePath } from './dockerfiles-compose.js';
 import {
@@ -476,7 +478,7 @@ const LITERAL_WRITERS = new Set(['echo', 'printf', 'cat', 'write-output', ...FIL
 /** Variables the runner sets, which an outsider cannot choose: writing them is writing fixed text. */
 const RUNNER_VARIABLES = new Set(['HOME', 'PWD', 'GITHUB_WORKSPACE', 'GITHUB_ACTION_PATH', 'RUNNER_TEMP', 'RUNNER_TOOL_CACHE', 'RUNNER_OS', 'RUNNER_ARCH', 'GITHUB_SHA', 'GITHUB_REPOSITORY', 'GITHUB_RUN_ID', 'GITHUB_RUN_NUMBER']);
 
-function isFixedText(expansion: { dynamic: boolean; variables: readonly string[]; substitutions: readonly string[] }, text: string): boolean {
+function isFixedText(expansion: { dynamic: boolean; variables: readonly string[]; substitutions: readonly unknown[] }, text: string): boolean {
   if (!expansion.dynamic) return true;
   if (expansion.substitutions.length > 0 || text.includes('${{') || text.includes('$((')) return false;
   return expansion.variables.length > 0 && expansion.variables.every((name) => RUNNER_VARIABLES.has(name));
@@ -942,7 +944,7 @@ function remoteScript(script: RunScript, command: ShellCommand, invocation: Invo
   if (INTERPRETERS.test(invocation.program) || ['eval', 'source', '.'].includes(invocation.program)) {
     for (const word of invocation.args) {
       for (const substitution of word.substitutions) {
-        const fetched = parseShell(substitution).map((inner) => invocationOf(inner)).find((inner) => inner !== undefined && DOWNLOADERS.has(inner.program));
+        const fetched = substitution.map((inner) => invocationOf(inner)).find((inner) => inner !== undefined && DOWNLOADERS.has(inner.program));
         if (fetched) return `${invocation.program} runs what ${fetched.program} downloads at run time, unverified`;
       }
     }
@@ -999,6 +1001,12 @@ function scanWorkflow(file: SourceFile, emit: Emitter): void {
     check.run?.(workflow, (location, message) => emit.finding(check.controlId, location, message));
   }
   FACTS.set(file, factsOf(workflow));
+  for (const script of runScriptsOf(workflow)) {
+    const [first, ...more] = script.errors;
+    if (first === undefined || !script.posix) continue;
+    const others = more.length === 0 ? '' : ` and ${more.length} other line${more.length === 1 ? '' : 's'}`;
+    emit.note({ ...script.locate(first.offset, 1), message: `run: script of job ${script.step.job.id} not parsed as shell here (${first.message}): the commands of this line${others} are not checked` });
+  }
 }
 
 function finishWorkflows(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void {

@@ -1,11 +1,11 @@
 /**
  * What the workflow checks read from a parsed GitHub Actions workflow: triggers, jobs, steps, `env:` values,
- * and the commands of every `run:` script (lexed by ../shell-commands.ts) with a way back from an offset in a
- * script to the line and column of the workflow file.
+ * and the commands of every `run:` script (parsed by ../shell.ts) with a way back from an offset in a script to
+ * the line and column of the workflow file.
  */
 import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
 import type { Location } from '../finding.js';
-import { parseShell, type ShellCommand, type ShellWord } from '../shell-commands.js';
+import { parseShell, type ShellCommand, type ShellSyntaxError, type ShellWord } from '../shell.js';
 import { at, deref, pairOf, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 
 export type Workflow = YamlFile;
@@ -29,6 +29,10 @@ export interface RunScript {
   node: Scalar;
   script: string;
   commands: ShellCommand[];
+  /** Syntax errors of the script: the commands of their lines are not in `commands`. */
+  errors: ShellSyntaxError[];
+  /** False when the script runs under PowerShell or cmd, whose syntax is not the shell's: its errors are expected. */
+  posix: boolean;
   /** `env:` of the workflow, then the job, then the step (later ones win), as written. */
   env: ReadonlyMap<string, string>;
   /** The location in the workflow file of the text at `offset` (`length` characters) of the script. */
@@ -150,8 +154,10 @@ function envMap(workflow: Workflow, owner: unknown, into: Map<string, string>): 
   }
 }
 
-/** Shells whose scripts are not shell: a `run:` under them is not lexed. */
+/** Shells whose scripts are not shell: a `run:` under them is not parsed. */
 const NOT_A_SHELL = /^(python|node|ruby|perl)\b/;
+/** Shells with a syntax of their own: their scripts are read as shell (commands, redirections, $env:NAME), as far as that goes. */
+const NOT_POSIX = /^(pwsh|powershell|cmd)\b/i;
 
 export function runScriptsOf(workflow: Workflow): RunScript[] {
   let scripts = SCRIPTS.get(workflow);
@@ -166,6 +172,8 @@ export function runScriptsOf(workflow: Workflow): RunScript[] {
     const defaultShell = (owner: unknown) => text(valueOf(workflow, valueOf(workflow, valueOf(workflow, owner, 'defaults'), 'run'), 'shell'));
     const shell = text(valueOf(workflow, step.node, 'shell')) ?? defaultShell(step.job.node) ?? defaultShell(workflow.root);
     if (shell !== undefined && NOT_A_SHELL.test(shell.trim())) continue;
+    // Without shell:, a Windows runner runs pwsh.
+    const posix = shell === undefined ? !/windows/i.test(sourceOf(workflow, valueOf(workflow, step.job.node, 'runs-on'))?.source ?? '') : !NOT_POSIX.test(shell.trim());
     let jobEnv = jobEnvs.get(step.job);
     if (jobEnv === undefined) {
       jobEnv = new Map(workflowEnv);
@@ -174,7 +182,8 @@ export function runScriptsOf(workflow: Workflow): RunScript[] {
     }
     const env = new Map(jobEnv);
     envMap(workflow, step.node, env);
-    scripts.push({ step, node, script: node.value, commands: parseShell(node.value), env, locate: scalarLocator(workflow, node) });
+    const { commands, errors } = parseShell(node.value, { githubExpressions: true });
+    scripts.push({ step, node, script: node.value, commands, errors, posix, env, locate: scalarLocator(workflow, node) });
   }
   SCRIPTS.set(workflow, scripts);
   return scripts;
