@@ -15,3 +15,8 @@ export { CONTROLS, getControl, controlsForLayers, type Control } from './control
 export { TRUST_BOUNDARIES, boundariesForLayers } from './controls/boundaries.js';
 export { ESCAPE_HELPERS } from './render/escape.js';
 export { SecureStackError, UsageError, PathEscapeError, RenderError, CancelledError } from './errors.js';
+export { diffRepository, type DriftReport, type FileDrift } from './lifecycle/diff.js';
+export { mergeFile, type MergeLabels, type MergeOutcome } from './lifecycle/merge.js';
+export { prepareUpgrade, planFileChanges, answersWithSettings, type PreparedUpgrade, type UpgradeStep, type UpgradeOptions } from './lifecycle/upgrade.js';
+export { renderFromManifest, readManifest } from './lifecycle/render-from-manifest.js';
+export { workingTreeState, recoverContentsByHash } from './lifecycle/git.js';

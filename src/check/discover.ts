@@ -7,6 +7,7 @@
  */
 import ignore, { type Ignore } from 'ignore';
 import { readFileBounded, walkFiles, type WalkedFile } from '../tree/disk.js';
+import { PROPOSAL_SUFFIX } from '../lifecycle/proposal.js';
 import type { Note } from './finding.js';
 
 /** Directory names never descended into, wherever they are. */
@@ -80,6 +81,8 @@ export function discoverFiles(root: string): Discovery {
       }
       return false;
     }
+    // What `secure-stack add` proposes beside a file it could not merge is our template, not the repo's code.
+    if (relativePath.endsWith(PROPOSAL_SUFFIX)) return true;
     return isIgnored(relativePath, false);
   });
   for (const entry of walked.unreadable) notes.push({ file: entry.path, message: `not checked: directory unreadable (${entry.reason})` });

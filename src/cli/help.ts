@@ -5,6 +5,9 @@ export const MAIN_HELP = `secure-stack: a FastAPI + Next.js + PostgreSQL + Docke
 Usage:
   secure-stack new <name> [options]     create a project (same as: npm create secure-stack@latest <name>)
   secure-stack check [PATH] [options]   audit a repository against the control catalog (read-only)
+  secure-stack add [layer...] [options] add the missing hardened pieces to an existing repository
+  secure-stack diff [options]           what differs from the templates for the recorded answers
+  secure-stack upgrade [options]        bring in new templates or changed answers by 3-way merge
   secure-stack help [command]           show help
   secure-stack --version                print the version
 
@@ -81,4 +84,80 @@ Suppressions (always with a reason; a directive without one is not honoured and 
 Exit codes: 0 nothing counted at or above --fail-on, 1 findings at or above it, 2 bad usage (unknown
 flag, PATH missing or not a directory, a missing or malformed baseline, an invalid suppressions section,
 a --write-baseline file that exists and is not a baseline); nothing is written then.
+`;
+
+export const DIFF_HELP = `Usage: secure-stack diff [options]
+
+Run at the root of a repository made by create-secure-stack. Renders this version's templates with the
+answers recorded in .secure-stack.yaml, in memory, and prints a unified diff per file that differs
+(a/ = the template, b/ = your repository): missing (the templates give it, the repository lacks it),
+changed, or extra (recorded, but the templates no longer give it), each with who changed it, told
+apart by content hashes: "you changed this file", "the template changed", or both. Writes nothing
+(except that it first completes an upgrade that was interrupted, and says so).
+
+Options:
+  --exit-code     exit 1 when anything differs (like git diff --exit-code), for CI
+  --json          machine-readable: schemaVersion 1, root, recordedTemplateVersion, templateVersion,
+                  clean, files[{path, status, changedBy, reason, binary, patch}]
+  -h, --help      this help
+
+Exit codes: 0 done, 1 differences with --exit-code, 2 bad usage or no .secure-stack.yaml.
+`;
+
+export const UPGRADE_HELP = `Usage: secure-stack upgrade [options]
+
+Run at the root of a repository made by create-secure-stack. For every generated file, a 3-way merge of
+what the recorded templates gave (found by the manifest's hashes: re-rendered, or recovered from git),
+what this version gives for the answers (changed with --set), and your file: your edits stay, the
+template's changes come in, and where both changed the same lines you get git-style conflict markers
+(<<<<<<< yours / ||||||| template OLD / ======= / >>>>>>> template NEW), listed at the end. Files you
+deleted stay deleted; files the template no longer generates are deleted only if you never changed
+them; files not in the manifest are never touched. The files and .secure-stack.yaml are written as one
+journaled commit: if the run is killed, the next upgrade or diff completes it.
+
+Options:
+  --set <key=value>   change an answer (repeatable): projectName, layers (comma list), cloud
+                      (aws|gcp|azure|none), multiTenant (true|false), oidcIssuer, oidcAudience,
+                      securityContact; checked like "new" (locked preset keys cannot change)
+  --to <version>      the version to upgrade to; only this tool's own version (for another one run
+                      npx create-secure-stack@<version> upgrade)
+  -y, --yes           apply without asking (required without a terminal)
+  --dry-run           print the plan (CREATE / UPDATE / DELETE / MERGE / CONFLICT / KEEP per file); write
+                      nothing (an interrupted upgrade found on disk is still completed first)
+  --allow-dirty       run on a working tree with uncommitted changes, or outside a git repository
+  -h, --help          this help
+
+Exit codes: 0 upgraded or nothing to do, 1 conflicts remain, 2 bad input, dirty tree or no manifest
+(nothing written), 130 cancelled (nothing written).
+`;
+
+export const ADD_HELP = `Usage: secure-stack add [layer...] [options]
+
+Run at the root of an existing repository. Detects what it has, in subfolders too (FastAPI: a
+pyproject.toml or requirements*.txt naming fastapi; Next.js: a package.json depending on next;
+Dockerfiles, Compose files, GitHub workflows, SQL or Alembic migrations), asks which layers to add
+(api, web, db, containers, ci, docs) and where each lives, and adds their missing hardened pieces:
+  - a missing file is created;
+  - an existing file is edited by inserting only what it lacks, never changing a line you wrote:
+    package.json (dependencies, scripts), .gitignore/.dockerignore (lines), Compose (read_only,
+    cap_drop: [ALL], no-new-privileges per service), workflows (top-level permissions,
+    persist-credentials: false on checkouts), next.config (poweredByHeader: false, headers());
+  - any other existing file that differs is left as it is, with the template's version beside it as
+    <file>.secure-stack-proposal (listed in the summary).
+A folder that already holds an application gets only the pieces that stand beside it, never a second
+application. .secure-stack.yaml records the answers, the layers with their folders and the files
+created, so that diff and upgrade work afterwards. A second run changes nothing.
+
+Options:
+  -y, --yes            no questions: the layers named (or those detected) in the folders detected
+  --api-dir <dir>      folder of the FastAPI service ("." for the root)
+  --web-dir <dir>      folder of the Next.js app
+  --db-dir <dir>       folder for the database files (server configuration, roles, migrations)
+  --dry-run            print the plan; write nothing
+  --allow-dirty        add even when the git working tree has uncommitted changes (or is no git repository)
+  --json               machine-readable output (actions, files, the equivalent command)
+  -h, --help           this help
+
+Exit codes: 0 done, 2 bad input, a dirty tree, or a layer folder that is ambiguous with --yes (nothing
+written), 130 cancelled.
 `;

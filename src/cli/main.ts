@@ -7,7 +7,7 @@ import { MAIN_HELP } from './help.js';
 import { writeLine, type CliIO } from './output.js';
 import type { NewRunOptions } from './new.js';
 
-const COMMANDS = ['new', 'check', 'help'] as const;
+const COMMANDS = ['new', 'check', 'add', 'diff', 'upgrade', 'help'] as const;
 
 export async function main(argv: string[], io: CliIO, options: NewRunOptions = {}): Promise<number> {
   try {
@@ -42,6 +42,18 @@ async function dispatch(argv: string[], io: CliIO, options: NewRunOptions): Prom
   if (command === 'check') {
     const { runCheck } = await import('./check.js');
     return runCheck(rest, io);
+  }
+  if (command === 'add') {
+    const { runAdd } = await import('./add.js');
+    return runAdd(rest, io, options);
+  }
+  if (command === 'diff') {
+    const { runDiff } = await import('./diff.js');
+    return runDiff(rest, io);
+  }
+  if (command === 'upgrade') {
+    const { runUpgrade } = await import('./upgrade.js');
+    return runUpgrade(rest, io);
   }
   io.stderr.write(`secure-stack: unknown command "${command}" (commands: ${COMMANDS.join(', ')})\n\n${MAIN_HELP}`);
   return 2;

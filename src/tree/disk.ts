@@ -134,6 +134,47 @@ export class DiskAdapter {
     }
   }
 
+  /** Removes one regular file (never a directory, never through a symlink); a missing file is no error. */
+  removeFile(relativePath: string): void {
+    const absolute = this.resolveInside(relativePath);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(absolute);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    if (!stat.isFile()) throw new PathEscapeError(`refusing to remove ${toSafeRelativePath(relativePath)}: not a regular file`);
+    fs.unlinkSync(absolute);
+  }
+
+  /**
+   * rename(2) of one file inside the root onto another path inside it (atomic on one filesystem: a reader sees
+   * the old or the new content, never a mix). Creates the destination's directories.
+   */
+  renameFile(fromRelative: string, toRelative: string): void {
+    const from = this.resolveInside(fromRelative);
+    this.makeDirectoryInside(path.posix.dirname(toSafeRelativePath(toRelative)));
+    const to = this.resolveInside(toRelative);
+    fs.renameSync(from, to);
+  }
+
+  /** Whether `relativePath` is a real directory (not a symlink to one). */
+  isDirectory(relativePath: string): boolean {
+    try {
+      return fs.lstatSync(this.resolveInside(relativePath)).isDirectory();
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Removes a directory and everything below it (used for the tool's own staging area only). */
+  removeDirectory(relativeDir: string): void {
+    const absolute = this.resolveInside(relativeDir);
+    fs.rmSync(absolute, { recursive: true, force: true });
+  }
+
   private makeDirectoryInside(relativeDir: string): void {
     if (relativeDir === '.' || relativeDir === '') {
       fs.mkdirSync(this.root, { recursive: true });

@@ -6,9 +6,10 @@
  */
 import { Volume } from 'memfs';
 import { DiskAdapter } from './disk.js';
+import { commitWithJournal, type JournalOptions } from './journal.js';
 import { toSafeRelativePath } from './paths.js';
 
-export type ChangeKind = 'CREATE' | 'UPDATE' | 'UNCHANGED';
+export type ChangeKind = 'CREATE' | 'UPDATE' | 'DELETE' | 'UNCHANGED';
 
 export interface PlannedFile {
   path: string;
@@ -24,6 +25,8 @@ export interface WriteOptions {
 export class Tree {
   private readonly memory = new Volume();
   private readonly written = new Set<string>();
+  /** Paths removed in memory; commit() deletes them from disk. */
+  private readonly deleted = new Set<string>();
 
   constructor(readonly disk: DiskAdapter) {}
 
@@ -34,6 +37,7 @@ export class Tree {
   read(filePath: string): Buffer | undefined {
     const safe = toSafeRelativePath(filePath);
     if (this.written.has(safe)) return this.memory.readFileSync(`/${safe}`) as Buffer;
+    if (this.deleted.has(safe)) return undefined;
     return this.disk.readFile(safe);
   }
 
@@ -52,6 +56,14 @@ export class Tree {
     this.memory.writeFileSync(memoryPath, content);
     this.memory.chmodSync(memoryPath, options.executable ? 0o755 : 0o644);
     this.written.add(safe);
+    this.deleted.delete(safe);
+  }
+
+  /** Removes a file in memory; commit() deletes it from disk (a file that is not on disk is no change). */
+  delete(filePath: string): void {
+    const safe = toSafeRelativePath(filePath);
+    if (this.written.delete(safe)) this.memory.unlinkSync(`/${safe}`);
+    this.deleted.add(safe);
   }
 
   /** Paths written in memory, sorted. */
@@ -67,7 +79,7 @@ export class Tree {
 
   /** What commit() would do, file by file, without doing it. */
   plan(): PlannedFile[] {
-    return this.writtenPaths().map((filePath) => {
+    const writes = this.writtenPaths().map((filePath): PlannedFile => {
       const content = this.memory.readFileSync(`/${filePath}`) as Buffer;
       const executable = this.isExecutable(filePath);
       const onDisk = this.disk.readFile(filePath);
@@ -77,15 +89,41 @@ export class Tree {
       }
       return { path: filePath, kind, executable, bytes: content.length };
     });
+    const deletions = [...this.deleted]
+      .filter((filePath) => this.disk.readFile(filePath) !== undefined)
+      .map((filePath): PlannedFile => ({ path: filePath, kind: 'DELETE', executable: false, bytes: 0 }));
+    return [...writes, ...deletions].sort((a, b) => comparePaths(a.path, b.path));
   }
 
-  /** Writes every CREATE and UPDATE to disk, each file atomically; returns the plan it carried out. */
+  /** Writes every CREATE and UPDATE to disk, each file atomically, and removes every DELETE; returns the plan it carried out. */
   commit(): PlannedFile[] {
     const plan = this.plan();
     for (const file of plan) {
       if (file.kind === 'UNCHANGED') continue;
-      this.disk.writeFileAtomic(file.path, this.memory.readFileSync(`/${file.path}`) as Buffer, file.executable);
+      if (file.kind === 'DELETE') this.disk.removeFile(file.path);
+      else this.disk.writeFileAtomic(file.path, this.memory.readFileSync(`/${file.path}`) as Buffer, file.executable);
     }
+    return plan;
+  }
+
+  /**
+   * commit() for a change that must land whole or not at all across files (upgrade): every new content is
+   * staged first, then a journal lists the renames, then the renames run, then the journal goes. A run killed
+   * before the journal exists changed nothing; one killed after is finished by completeJournal().
+   */
+  commitAtomically(options: JournalOptions): PlannedFile[] {
+    const plan = this.plan();
+    commitWithJournal(
+      this.disk,
+      plan
+        .filter((file) => file.kind !== 'UNCHANGED')
+        .map((file) =>
+          file.kind === 'DELETE'
+            ? { path: file.path, delete: true as const }
+            : { path: file.path, content: this.memory.readFileSync(`/${file.path}`) as Buffer, executable: file.executable },
+        ),
+      options,
+    );
     return plan;
   }
 }

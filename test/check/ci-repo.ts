@@ -122,6 +122,33 @@ ${harden}${checkout}      - uses: ${pin('github/codeql-action/init', 'v3.29.0')}
       - uses: ${pin('github/codeql-action/analyze', 'v3.29.0')}
 `;
 
+/** The OpenSSF Scorecard the way its README sets it up: results published, so the job signs them with OIDC. */
+export const SCORECARD_WORKFLOW = `name: Scorecard supply-chain security
+on:
+  branch_protection_rule:
+  schedule:
+    - cron: '20 7 * * 2'
+  push:
+    branches: ["main"]
+permissions: read-all
+jobs:
+  analysis:
+    name: Scorecard analysis
+    runs-on: ubuntu-latest
+    permissions:
+      security-events: write
+      id-token: write
+    steps:
+${harden}${checkout}      - uses: ${pin('ossf/scorecard-action', 'v2.4.4')}
+        with:
+          results_file: results.sarif
+          results_format: sarif
+          publish_results: true
+      - uses: ${pin('github/codeql-action/upload-sarif', 'v3.29.0')}
+        with:
+          sarif_file: results.sarif
+`;
+
 export const DEPENDABOT = `version: 2
 updates:
   - package-ecosystem: "github-actions"
@@ -166,6 +193,7 @@ export function goodRepo(overrides: Record<string, string | undefined> = {}): Re
   const files: Record<string, string | undefined> = {
     '.github/workflows/ci.yml': CI_WORKFLOW,
     '.github/workflows/codeql.yml': CODEQL_WORKFLOW,
+    '.github/workflows/scorecard.yml': SCORECARD_WORKFLOW,
     '.github/dependabot.yml': DEPENDABOT,
     '.github/CODEOWNERS': CODEOWNERS,
     'SECURITY.md': '# Security policy\n\nReport vulnerabilities to security@example.com.\n',

@@ -82,6 +82,12 @@ describe('discovery', () => {
   it('dir-only patterns do not ignore a file of that name', () => {
     expect(discovered({ '.gitignore': 'logs/\n', logs: 'a file', 'x/logs/a.yml': '' })).toEqual(['.gitignore', 'logs']);
   });
+  it('skips the proposals `secure-stack add` leaves beside files it could not merge', () => {
+    const bad = goodWorkflow().replace('permissions: {}\n', '');
+    const dir = writeRepo({ 'Dockerfile.secure-stack-proposal': 'FROM python\n', '.github/workflows/ci.yml.secure-stack-proposal': bad, 'README.md': '# x\n' });
+    dirs.push(dir);
+    expect(discoverFiles(dir).files.map((file) => file.path)).toEqual(['README.md']);
+  });
   it('check does not report what a nested .gitignore ignores', () => {
     const bad = goodWorkflow('      - uses: actions/setup-node@v4\n');
     const dir = writeRepo({ '.github/workflows/ci.yml': bad, 'vendored/.gitignore': '*\n', 'vendored/.github/workflows/ci.yml': bad });

@@ -5,7 +5,7 @@ import { checkRepository } from '../../src/check/run.js';
 import { ALL_CHECKS, CHECK_FAMILIES } from '../../src/check/registry.js';
 import { getControl } from '../../src/controls/catalog.js';
 import { SHA, findingsFor, goodWorkflow, writeRepo } from './helpers.js';
-import { CI_WORKFLOW, CODEQL_WORKFLOW, NOW, goodRepo, pin } from './ci-repo.js';
+import { CI_WORKFLOW, CODEQL_WORKFLOW, NOW, SCORECARD_WORKFLOW, goodRepo, pin } from './ci-repo.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -610,6 +610,12 @@ describe('CI-17 workflow linters and SECURITY.md', () => {
     expect(ciFindings((t) => t.replace(/      - uses: rhysd\/actionlint.*\n/, ''), 'CI-17').found).toEqual([[CI, 1, 1]]);
     expect(ciFindings((t) => t.replace(/      - run: docker run --rm -i hadolint.*\n/, ''), 'CI-17').found).toEqual([[CI, 1, 1]]);
     expect(repoFindings({ 'SECURITY.md': undefined }, 'CI-17')).toEqual([[CI, 1, 1]]);
+    expect(repoFindings({ '.github/workflows/scorecard.yml': undefined }, 'CI-17')).toEqual([[CI, 1, 1]]);
+  });
+  it("accepts the Scorecard job's id-token: write (it signs published results), not once the job also logs in to a cloud", () => {
+    expect(repoFindings({}, 'CI-06')).toEqual([]);
+    const withLogin = SCORECARD_WORKFLOW.replace('      - uses: ', `      - uses: ${pin('aws-actions/configure-aws-credentials')}\n        with:\n          role-to-assume: arn:aws:iam::1:role/x\n          aws-region: eu-west-1\n      - uses: `);
+    expect(repoFindings({ '.github/workflows/scorecard.yml': withLogin }, 'CI-06')).toEqual([['.github/workflows/scorecard.yml', withLogin.split('\n').indexOf('      id-token: write') + 1, 7]]);
   });
   it('does not count a step with continue-on-error as a gate', () => {
     expect(ciFindings((t) => t.replace('      - run: uvx zizmor', '      - continue-on-error: true\n        run: uvx zizmor'), 'CI-17').found).toEqual([[CI, 1, 1]]);
@@ -717,6 +723,7 @@ jobs:
       ['CI-15', CI, 1, 1],
       ['CI-17', CI, 1, 1], // zizmor
       ['CI-17', CI, 1, 1], // actionlint
+      ['CI-17', CI, 1, 1], // Scorecard
       ['CI-17', CI, 1, 1], // SECURITY.md
       ['OPS-07', CI, 1, 1],
       ['CI-01', CI, 8, 14],

@@ -14,7 +14,7 @@
  *
  * Not visible in files, so not checked here: CodeQL "default setup" (enabled in the settings, no workflow: a
  * repository using it gets a CI-09 finding to suppress with that reason), GitHub push protection, what a
- * called reusable workflow from another repository does, and the weekly Scorecard run of CI-17.
+ * called reusable workflow from another repository does, and how often CI-17's Scorecard run is scheduled.
  */
 import { isMap, isScalar, isSeq, visit } from 'yaml';
 import type { Location } from '../finding.js';
@@ -97,6 +97,7 @@ const LINTER_ACTIONS: Record<string, string> = {
   'hadolint/hadolint-action': 'hadolint',
   'jbergstroem/hadolint-gh-action': 'hadolint',
   'reviewdog/action-hadolint': 'hadolint',
+  'ossf/scorecard-action': 'scorecard',
 };
 const SECRET_SCANNERS = new Set(['gitleaks', 'trufflehog']);
 const SBOM_TOOLS = new Set(['syft', 'cdxgen', 'cyclonedx-py', 'cyclonedx-npm', 'cyclonedx-bom']);
@@ -575,7 +576,8 @@ const STATIC_KEY_INPUTS: Record<string, readonly string[]> = {
 /** Secret names that, by convention, hold a long-lived cloud key. */
 const STATIC_KEY_SECRET = /(?:^|_)AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SECRET_KEY)$|(?:^|_)AZURE_(?:CREDENTIALS|CLIENT_SECRET)$|(?:^|_)(?:GCP|GCLOUD|GOOGLE|GKE)_(?:SA_KEY|CREDENTIALS|APPLICATION_CREDENTIALS|SERVICE_ACCOUNT_KEY|KEY_JSON|JSON_KEY)$/i;
 const SECRET_REFERENCE = /\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*['"]([^'"]+)['"]\s*\])/g;
-const ATTESTATION_STEP_ACTIONS = new Set([...ATTESTATION_ACTIONS, 'actions/attest-sbom']);
+/** Actions that use the job's OIDC token only to sign what they publish (attestations, Scorecard results), not to reach a cloud. */
+const OIDC_SIGNING_ACTIONS = new Set([...ATTESTATION_ACTIONS, 'actions/attest-sbom', 'ossf/scorecard-action']);
 
 function grantsIdToken(workflow: Workflow, permissions: unknown): { key: unknown } | undefined {
   const pair = pairOf(workflow, permissions, 'id-token');
@@ -586,7 +588,7 @@ const ci06: WorkflowCheck = {
   controlId: 'CI-06',
   docs:
     'Flags id-token: write in the top-level permissions (every job could mint a cloud token), id-token: write in a job without an environment: unless the job only attests ' +
-    '(it runs actions/attest-build-provenance, actions/attest or actions/attest-sbom, which sign with the OIDC token), long-lived credential inputs of cloud login actions ' +
+    '(it runs actions/attest-build-provenance, actions/attest or actions/attest-sbom, which sign with the OIDC token) or publishes Scorecard results (ossf/scorecard-action) and logs in to no cloud, long-lived credential inputs of cloud login actions ' +
     '(aws-access-key-id/aws-secret-access-key, credentials_json, service_account_key, azure/login creds) and ${{ secrets.X }} references whose name holds a static cloud key ' +
     '(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AZURE_CREDENTIALS, AZURE_CLIENT_SECRET, GCP_SA_KEY, GOOGLE_CREDENTIALS…, with any prefix). The cloud side of the trust (sub and aud pinned) is not in the repository and is not checked.',
   fix: 'Grant `id-token: write` only in the deploy job, which runs in an `environment:`; authenticate with OIDC (role-to-assume, workload_identity_provider, azure/login client-id/tenant-id/subscription-id) and delete the static keys from the repository secrets.',
@@ -597,7 +599,8 @@ const ci06: WorkflowCheck = {
       const grant = grantsIdToken(workflow, valueOf(workflow, job.node, 'permissions'));
       if (grant === undefined || environmentOf(workflow, job) !== undefined) continue;
       if (valueOf(workflow, job.node, 'uses') !== undefined) continue; // a reusable workflow's jobs declare their own environment
-      if (stepsOfJob(workflow, job).some((step) => step.uses && ATTESTATION_STEP_ACTIONS.has(actionName(step.uses.value)))) continue;
+      const actions = stepsOfJob(workflow, job).flatMap((step) => (step.uses ? [actionName(step.uses.value)] : []));
+      if (actions.some((name) => OIDC_SIGNING_ACTIONS.has(name)) && !actions.some((name) => CLOUD_LOGIN_ACTIONS.has(name))) continue;
       report(nodeAt(workflow, grant.key), `job ${job.id} can request an OIDC token (id-token: write) but has no environment:, so no protection rule stands between any branch and the cloud role`);
     }
     const reportedValues = new Set<unknown>();
@@ -977,13 +980,14 @@ const ci17: WorkflowCheck = {
   docs:
     'In a repository with workflows, flags a missing zizmor gate (zizmorcore/zizmor-action or the zizmor command), a missing actionlint gate (rhysd/actionlint, raven-actions/actionlint, reviewdog/action-actionlint, ' +
     'the actionlint command or `go run …/actionlint@v…`), a missing hadolint gate when the repository has a Dockerfile (hadolint/hadolint-action, the hadolint command or image), and a missing SECURITY.md (at the root, in .github/ or in docs/). ' +
-    'A step with continue-on-error: true is not a gate. The weekly Scorecard run is not checked.',
-  fix: 'Run zizmor (SARIF to code scanning), actionlint and, for Dockerfiles, hadolint as failing steps of the CI workflow, and add a SECURITY.md that says how to report a vulnerability.',
+    'A step with continue-on-error: true is not a gate. Also flags a repository where no workflow runs the OpenSSF Scorecard (ossf/scorecard-action); how often it runs is not checked.',
+  fix: 'Run zizmor (SARIF to code scanning), actionlint and, for Dockerfiles, hadolint as failing steps of the CI workflow, run ossf/scorecard-action weekly, and add a SECURITY.md that says how to report a vulnerability.',
   finishRepository(repository, report) {
     const linters = new Set(repository.facts.flatMap((facts) => [...facts.linters]));
     const wanted: Array<[string, string]> = [
       ['zizmor', 'no zizmor gate audits the workflows (template injection, excessive permissions, unpinned actions…)'],
       ['actionlint', 'no actionlint gate checks the workflows and their run: scripts'],
+      ['scorecard', 'no workflow runs the OpenSSF Scorecard (ossf/scorecard-action), so supply-chain regressions go unnoticed'],
     ];
     if (repository.hasDockerfiles) wanted.push(['hadolint', 'no hadolint gate lints the Dockerfiles']);
     for (const [linter, message] of wanted) if (!linters.has(linter)) report(repository.firstWorkflow, message);
