@@ -10,6 +10,13 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // `secure-stack diff | head`: a reader that stops early is not an error; stop quietly, as git does.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
