@@ -25,6 +25,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ParseError, Parser, Syntax } from 'mvdan-sh';
+import { byteIndexes, indexOfByte } from './line-index.js';
 
 export interface ShellWord {
   /** The word with quotes removed and backslash escapes resolved; expansions are kept as written (`$X`, `$(…)`, `${{ … }}`). */
@@ -236,27 +237,6 @@ class Source {
     this.parsed = parsed;
     this.bytes = byteIndexes(parsed);
   }
-}
-
-/** The index of the character at a UTF-8 byte offset, given the text's byteIndexes (undefined for ASCII). */
-function indexOfByte(bytes: Int32Array | undefined, byte: number, length: number): number {
-  if (bytes === undefined) return Math.min(byte, length);
-  return bytes[Math.min(byte, bytes.length - 1)]!;
-}
-
-/** For text with non-ASCII characters, the index of the character each UTF-8 byte belongs to (and of the end). */
-function byteIndexes(text: string): Int32Array | undefined {
-  if (!/[^\x00-\x7f]/.test(text)) return undefined;
-  const indexes: number[] = [];
-  for (let index = 0; index < text.length; ) {
-    const code = text.codePointAt(index)!;
-    // A lone surrogate is encoded as U+FFFD, three bytes.
-    const bytes = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    for (let byte = 0; byte < bytes; byte += 1) indexes.push(index);
-    index += code > 0xffff ? 2 : 1;
-  }
-  indexes.push(text.length);
-  return Int32Array.from(indexes);
 }
 
 function parseSource(source: Source, dockerRun: boolean): ShellScript {

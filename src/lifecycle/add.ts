@@ -116,10 +116,10 @@ export async function planAdd(tree: Tree, detected: DetectedRepository, input: A
     mergeFile(context, file, decision);
   }
   if (layers.includes('containers')) {
-    hardenComposeFiles(context);
+    hardenEvery(context, context.detected.composeFiles, 'containers', editCompose);
     guardBuildContexts(context, project.files);
   }
-  if (layers.includes('ci')) hardenWorkflows(context);
+  if (layers.includes('ci')) hardenEvery(context, context.detected.workflows, 'ci', editWorkflow);
   for (const [reason, count] of skipped) context.actions.push({ kind: 'skip', path: '', layer: 'base', details: [`${reason} (${count} file${count === 1 ? '' : 's'})`] });
 
   const manifest = manifestAfterAdd(project.manifest, previous, context);
@@ -339,13 +339,16 @@ function writeProposal(context: MergeContext, target: string, content: Buffer, l
   context.actions.push({ kind: 'proposal', path: target, layer, details: [`${reason}: compare with ${path.posix.basename(target)}${PROPOSAL_SUFFIX} and merge by hand`] });
 }
 
-/** Every Compose file of the repository gets the service hardening (not only the one the stack would write). */
-function hardenComposeFiles(context: MergeContext): void {
-  for (const file of context.detected.composeFiles) {
+/**
+ * Every file of a kind in the repository gets the editor's hardening, not only the one the stack would write:
+ * every Compose file its service hardening, every workflow top-level permissions and credential-free checkouts.
+ */
+function hardenEvery(context: MergeContext, files: readonly string[], layer: AddAction['layer'], edit: (text: string) => EditResult): void {
+  for (const file of files) {
     if (context.handled?.has(file)) continue;
     const text = context.tree.readText(file);
     if (text === undefined) continue;
-    applyEdit(context, file, 'containers', editCompose(text), undefined);
+    applyEdit(context, file, layer, edit(text), undefined);
   }
 }
 
@@ -373,16 +376,6 @@ function guardBuildContexts(context: MergeContext, files: readonly ProjectFile[]
     } else {
       applyEdit(context, target, 'containers', result, undefined);
     }
-  }
-}
-
-/** Every workflow of the repository gets top-level permissions and credential-free checkouts. */
-function hardenWorkflows(context: MergeContext): void {
-  for (const file of context.detected.workflows) {
-    if (context.handled?.has(file)) continue;
-    const text = context.tree.readText(file);
-    if (text === undefined) continue;
-    applyEdit(context, file, 'ci', editWorkflow(text), undefined);
   }
 }
 

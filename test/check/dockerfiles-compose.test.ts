@@ -1,5 +1,5 @@
 /** Dockerfile, .dockerignore and Compose checks (CTR-01 … CTR-13): inline fixtures, the generated stack, mutations of it. */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRepository } from '../../src/check/run.js';
@@ -12,7 +12,8 @@ import { DiskAdapter } from '../../src/tree/disk.js';
 import { Tree } from '../../src/tree/tree.js';
 import { makeTempDir, removeDir } from '../support/cli.js';
 import { TEST_GENERATED_ON, generateProject, testAnswers } from '../support/project.js';
-import { findingsFor, writeRepo } from './helpers.js';
+import { findingsFor, lineOf, writeRepo } from './helpers.js';
+import { mutator } from './mutation.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -567,24 +568,8 @@ beforeAll(async () => {
 
 const ctrFindings = (dir: string) => checkRepository(dir).findings.filter((f) => f.controlId.startsWith('CTR-'));
 
-function lineOf(text: string, needle: string): number {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not in the file: ${needle}`);
-  return text.slice(0, index).split('\n').length;
-}
-
-/** Copies the digest-pinned generated project, edits one file, returns its CTR findings and the edited text. */
-function mutate(file: string, edit: (text: string) => string) {
-  const dir = makeTempDir('secure-stack-mutant-');
-  dirs.push(dir);
-  cpSync(pinned, dir, { recursive: true });
-  const original = readFileSync(path.join(dir, file), 'utf8');
-  const text = edit(original);
-  expect(text).not.toBe(original);
-  writeFileSync(path.join(dir, file), text);
-  const findings = ctrFindings(dir);
-  return { text, dir, findings, found: findings.map((f) => [f.controlId, f.file, f.line]) };
-}
+/** Mutants of the digest-pinned generated project: its CTR findings. */
+const { mutateFile } = mutator({ source: () => pinned, dirs, controls: /^CTR-/ });
 
 describe('generated full stack', () => {
   it('with digests pinned (new --pin-digests): Dockerfiles, .dockerignore and compose files checked, no CTR finding, no note', () => {
@@ -609,33 +594,33 @@ describe('generated full stack', () => {
 
 describe('mutations of the generated stack', () => {
   it('CTR-01: USER removed from the api runtime stage', () => {
-    const { text, found } = mutate('api/Dockerfile', (t) => t.replace('USER 10001:10001\n', ''));
+    const { text, found } = mutateFile('api/Dockerfile', (t) => t.replace('USER 10001:10001\n', ''));
     expect(found).toEqual([['CTR-01', 'api/Dockerfile', lineOf(text, 'FROM python:3.13-slim-trixie@sha256:1111111111111111111111111111111111111111111111111111111111111111 AS runtime')]]);
   });
   it('CTR-02: the web runtime base image loses its digest', () => {
-    const { text, found } = mutate('web/Dockerfile', (t) => t.replace(/(AS build\n[\s\S]*FROM node:24-trixie-slim)@sha256:[0-9a-f]{64}/, '$1'));
+    const { text, found } = mutateFile('web/Dockerfile', (t) => t.replace(/(AS build\n[\s\S]*FROM node:24-trixie-slim)@sha256:[0-9a-f]{64}/, '$1'));
     expect(found).toEqual([['CTR-02', 'web/Dockerfile', lineOf(text, 'FROM node:24-trixie-slim AS runtime')]]);
   });
   it('CTR-03: gcc installed in the api runtime stage', () => {
-    const { text, found } = mutate('api/Dockerfile', (t) => t.replace('WORKDIR /app\n', 'RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:14.2.0-1\nWORKDIR /app\n'));
+    const { text, found } = mutateFile('api/Dockerfile', (t) => t.replace('WORKDIR /app\n', 'RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:14.2.0-1\nWORKDIR /app\n'));
     expect(found).toEqual([['CTR-03', 'api/Dockerfile', lineOf(text, 'install -y --no-install-recommends gcc')]]);
   });
   it('CTR-04: the npmrc build secret replaced by a build argument', () => {
-    const { text, found } = mutate('web/Dockerfile', (t) => t.replace('RUN --mount=type=secret,id=npmrc,target=/root/.npmrc,required=false \\\n', 'ARG NPM_TOKEN\nRUN echo "//registry.npmjs.org/:_authToken=$NPM_TOKEN" > /root/.npmrc && \\\n'));
+    const { text, found } = mutateFile('web/Dockerfile', (t) => t.replace('RUN --mount=type=secret,id=npmrc,target=/root/.npmrc,required=false \\\n', 'ARG NPM_TOKEN\nRUN echo "//registry.npmjs.org/:_authToken=$NPM_TOKEN" > /root/.npmrc && \\\n'));
     expect(found).toEqual([['CTR-04', 'web/Dockerfile', lineOf(text, 'ARG NPM_TOKEN')]]);
   });
   it('CTR-05: .env.* removed from the web .dockerignore', () => {
-    const { found } = mutate('web/.dockerignore', (t) => t.replace('.env.*\n', ''));
+    const { found } = mutateFile('web/.dockerignore', (t) => t.replace('.env.*\n', ''));
     expect(found).toEqual([['CTR-05', 'web/.dockerignore', 1]]);
   });
   it('CTR-06: the api CMD in shell form', () => {
-    const { text, found } = mutate('api/Dockerfile', (t) => t.replace(/^CMD \[.*\]$/m, 'CMD /opt/venv/bin/python -m uvicorn app.main:app --host 0.0.0.0'));
+    const { text, found } = mutateFile('api/Dockerfile', (t) => t.replace(/^CMD \[.*\]$/m, 'CMD /opt/venv/bin/python -m uvicorn app.main:app --host 0.0.0.0'));
     expect(found).toEqual([['CTR-06', 'api/Dockerfile', lineOf(text, 'CMD /opt/venv')]]);
   });
   it('CTR-07: the web HEALTHCHECK removed is still covered by the compose healthcheck; removing that too is a finding', () => {
     const dropHealthcheck = (t: string) => t.replace(/HEALTHCHECK [^\n]*\\\n[^\n]*\n/, '');
-    expect(mutate('web/Dockerfile', dropHealthcheck).found).toEqual([]);
-    const dir = mutate('web/Dockerfile', dropHealthcheck).dir;
+    expect(mutateFile('web/Dockerfile', dropHealthcheck).found).toEqual([]);
+    const dir = mutateFile('web/Dockerfile', dropHealthcheck).dir;
     const compose = readFileSync(path.join(dir, 'compose.yaml'), 'utf8');
     const edited = compose.replace(/(\n  web:[\s\S]*?)\n    healthcheck:\n(?: {6}.*\n| {8}.*\n)+/, '$1\n');
     expect(edited).not.toBe(compose);
@@ -644,53 +629,50 @@ describe('mutations of the generated stack', () => {
     expect(ctrFindings(dir).map((f) => [f.controlId, f.file, f.line])).toEqual([['CTR-07', 'web/Dockerfile', lineOf(web, 'AS runtime')]]);
   });
   it('CTR-07: the api compose healthcheck disabled', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace(/(\n  api:[\s\S]*?\n    healthcheck:\n)(?: {6}.*\n| {8}.*\n)+/, '$1      disable: true\n'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace(/(\n  api:[\s\S]*?\n    healthcheck:\n)(?: {6}.*\n| {8}.*\n)+/, '$1      disable: true\n'));
     expect(found).toEqual([['CTR-07', 'compose.yaml', lineOf(text, 'disable: true')]]);
   });
   it('CTR-05: api/.dockerignore deleted', () => {
-    const dir = makeTempDir('secure-stack-mutant-');
-    dirs.push(dir);
-    cpSync(pinned, dir, { recursive: true });
-    rmSync(path.join(dir, 'api/.dockerignore'));
-    expect(ctrFindings(dir).map((f) => [f.controlId, f.file, f.line, f.column])).toEqual([['CTR-05', 'api/Dockerfile', 1, 1]]);
+    const { findings } = mutateFile('api/.dockerignore', () => undefined);
+    expect(findings.map((f) => [f.controlId, f.file, f.line, f.column])).toEqual([['CTR-05', 'api/Dockerfile', 1, 1]]);
   });
   it('CTR-06: a RUN with a pipe in the web build stage, which has no pipefail SHELL', () => {
-    const { text, found } = mutate('web/Dockerfile', (t) => t.replace('RUN mkdir -p public && npm run build', 'RUN mkdir -p public && npm run build 2>&1 | tee /tmp/build.log'));
+    const { text, found } = mutateFile('web/Dockerfile', (t) => t.replace('RUN mkdir -p public && npm run build', 'RUN mkdir -p public && npm run build 2>&1 | tee /tmp/build.log'));
     expect(found).toEqual([['CTR-06', 'web/Dockerfile', lineOf(text, '| tee /tmp/build.log')]]);
   });
   it('CTR-06: a named package instead of the project in the api pip install (unpinned; the cache stays off through PIP_NO_CACHE_DIR)', () => {
-    const { text, findings } = mutate('api/Dockerfile', (t) => t.replace('pip install --no-cache-dir --no-compile .', 'pip install --no-compile . uvicorn'));
+    const { text, findings } = mutateFile('api/Dockerfile', (t) => t.replace('pip install --no-cache-dir --no-compile .', 'pip install --no-compile . uvicorn'));
     expect(findings.map((f) => [f.controlId, f.severity, f.file, f.line])).toEqual([['CTR-06', 'medium', 'api/Dockerfile', lineOf(text, 'uvicorn')]]);
   });
   it('CTR-02: the compose db image loses its digest (low), the migrate image goes to latest (high)', () => {
-    const { text, findings } = mutate('compose.yaml', (t) => t.replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: "postgres:17-trixie"').replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: postgres:latest'));
+    const { text, findings } = mutateFile('compose.yaml', (t) => t.replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: "postgres:17-trixie"').replace(/image: "postgres:17-trixie@sha256:[0-9a-f]{64}"/, 'image: postgres:latest'));
     expect(findings.map((f) => [f.controlId, f.severity, f.file, f.line])).toEqual([
       ['CTR-02', 'low', 'compose.yaml', lineOf(text, 'image: "postgres:17-trixie"')],
       ['CTR-02', 'high', 'compose.yaml', lineOf(text, 'image: postgres:latest')],
     ]);
   });
   it('CTR-08: read_only removed from the api service', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace('\n    read_only: true\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n', '\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace('\n    read_only: true\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n', '\n    cap_drop:\n      - ALL\n    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 100\n'));
     expect(found).toEqual([['CTR-08', 'compose.yaml', lineOf(text, '\n  api:') + 1]]);
   });
   it('CTR-09: cap_add on the web service', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace(/(\n  web:[\s\S]*?cap_drop:\n      - ALL\n)/, '$1    cap_add:\n      - NET_BIND_SERVICE\n'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace(/(\n  web:[\s\S]*?cap_drop:\n      - ALL\n)/, '$1    cap_add:\n      - NET_BIND_SERVICE\n'));
     expect(found).toEqual([['CTR-09', 'compose.yaml', lineOf(text, 'cap_add:')]]);
   });
   it('CTR-10: security_opt removed from the migrate service', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace('    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 50\n', '    pids_limit: 50\n'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace('    security_opt:\n      - "no-new-privileges:true"\n    pids_limit: 50\n', '    pids_limit: 50\n'));
     expect(found).toEqual([['CTR-10', 'compose.yaml', lineOf(text, '\n  migrate:') + 1]]);
   });
   it('CTR-11: the Docker socket mounted into migrate', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace('      - ./db:/opt/db:ro\n', '      - ./db:/opt/db:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace('      - ./db:/opt/db:ro\n', '      - ./db:/opt/db:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n'));
     expect(found).toEqual([['CTR-11', 'compose.yaml', lineOf(text, '/var/run/docker.sock:')]]);
   });
   it('CTR-12: the postgres password as a literal instead of a _FILE', () => {
-    const { text, found } = mutate('compose.yaml', (t) => t.replace('POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password', 'POSTGRES_PASSWORD: "changeme"'));
+    const { text, found } = mutateFile('compose.yaml', (t) => t.replace('POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password', 'POSTGRES_PASSWORD: "changeme"'));
     expect(found).toEqual([['CTR-12', 'compose.yaml', lineOf(text, 'POSTGRES_PASSWORD:')]]);
   });
   it('CTR-13: the database published in compose.dev.yaml', () => {
-    const { text, found } = mutate('compose.dev.yaml', (t) => `${t}  db:\n    ports:\n      - "127.0.0.1:5432:5432"\n`);
+    const { text, found } = mutateFile('compose.dev.yaml', (t) => `${t}  db:\n    ports:\n      - "127.0.0.1:5432:5432"\n`);
     expect(found).toEqual([['CTR-13', 'compose.dev.yaml', lineOf(text, '  db:') + 1]]);
   });
 });

@@ -1,5 +1,5 @@
 /** FastAPI family: inline true positives and negatives per control, robustness, the generated stack and one mutation per control, and a tutorial-style app. */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastapiFamily, isFastapiPath } from '../../src/check/checks/fastapi.js';
@@ -8,7 +8,8 @@ import { CHECK_FAMILIES } from '../../src/check/registry.js';
 import { checkRepository } from '../../src/check/run.js';
 import { makeTempDir, removeDir } from '../support/cli.js';
 import { generateProject } from '../support/project.js';
-import { writeRepo } from './helpers.js';
+import { lineOf, positionOf, writeRepo } from './helpers.js';
+import { mutator } from './mutation.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -26,15 +27,6 @@ function check(files: Record<string, string>, controlId: string) {
     .map((f) => [f.file, f.line, f.column]);
 }
 const py = (text: string, controlId: string, file = 'app/main.py') => check({ [file]: text }, controlId);
-
-/** 1-based line and column of the first occurrence of `needle` (after `after`, when given). */
-function at(text: string, needle: string, after = ''): [number, number] {
-  const start = after ? text.indexOf(after) : 0;
-  const index = text.indexOf(needle, start < 0 ? 0 : start);
-  if (index < 0 || start < 0) throw new Error(`not found: ${needle}`);
-  const before = text.slice(0, index);
-  return [before.split('\n').length, index - before.lastIndexOf('\n')];
-}
 
 /** An app with every app-level control on, to add routes and calls to. */
 const GOOD_APP = `import os
@@ -116,21 +108,21 @@ def g(token, key):
     return jwt.decode(token, key, verify=False)
 `;
     expect(py(text, 'API-01')).toEqual([
-      ['app/main.py', ...at(text, 'jwt.decode(token, key)')],
-      ['app/main.py', ...at(text, '"HS256"')],
-      ['app/main.py', ...at(text, '"verify_signature": False')],
-      ['app/main.py', ...at(text, '[header["alg"]]')],
-      ['app/main.py', ...at(text, '"none"')],
-      ['app/main.py', ...at(text, '"HS512"')],
-      ['app/main.py', ...at(text, 'verify=False')],
+      ['app/main.py', ...positionOf(text, 'jwt.decode(token, key)')],
+      ['app/main.py', ...positionOf(text, '"HS256"')],
+      ['app/main.py', ...positionOf(text, '"verify_signature": False')],
+      ['app/main.py', ...positionOf(text, '[header["alg"]]')],
+      ['app/main.py', ...positionOf(text, '"none"')],
+      ['app/main.py', ...positionOf(text, '"HS512"')],
+      ['app/main.py', ...positionOf(text, 'verify=False')],
     ]);
   });
   it('follows algorithm constants into other modules', () => {
     const security = 'import jwt\n\nSECRET_KEY = "x"\nALGORITHM = "HS256"\n';
     const deps = `import jwt\nfrom app.core import security\nfrom app.core.security import ALGORITHM\n\n\ndef current(token):\n    jwt.decode(token, security.SECRET_KEY, algorithms=[security.ALGORITHM])\n    return jwt.decode(token, security.SECRET_KEY, algorithms=ALGORITHM)\n`;
     expect(check({ 'app/core/security.py': security, 'app/core/__init__.py': '', 'app/deps.py': deps }, 'API-01')).toEqual([
-      ['app/deps.py', ...at(deps, 'security.ALGORITHM')],
-      ['app/deps.py', ...at(deps, 'ALGORITHM)')],
+      ['app/deps.py', ...positionOf(deps, 'security.ALGORITHM')],
+      ['app/deps.py', ...positionOf(deps, 'ALGORITHM)')],
     ]);
   });
   it('accepts fixed asymmetric lists (inline, constants, tuples) and lists from settings; ignores other decode()', () => {
@@ -175,10 +167,10 @@ def key_for(token):
     return PyJWKClient(url), chain
 `;
     expect(py(text, 'API-02')).toEqual([
-      ['app/main.py', ...at(text, 'JWKS)')],
-      ['app/main.py', ...at(text, 'f"http://')],
-      ['app/main.py', ...at(text, 'header["jku"]')],
-      ['app/main.py', ...at(text, 'jwt.get_unverified_header(token).get')],
+      ['app/main.py', ...positionOf(text, 'JWKS)')],
+      ['app/main.py', ...positionOf(text, 'f"http://')],
+      ['app/main.py', ...positionOf(text, 'header["jku"]')],
+      ['app/main.py', ...positionOf(text, 'jwt.get_unverified_header(token).get')],
     ]);
   });
   it('accepts https and settings URLs, kid lookups and claims named like headers', () => {
@@ -224,11 +216,11 @@ def c(token, key):
     return jose.decode(token, key, algorithms=["RS256"], audience="api", issuer="https://idp", options={"leeway": 120, "require_exp": True})
 `;
     expect(py(text, 'API-03')).toEqual([
-      ['app/main.py', ...at(text, 'jwt.decode(token, key, algorithms')],
-      ['app/main.py', ...at(text, 'leeway=timedelta')],
-      ['app/main.py', ...at(text, '"verify_aud": False')],
-      ['app/main.py', ...at(text, 'jose.decode')],
-      ['app/main.py', ...at(text, '"leeway": 120')],
+      ['app/main.py', ...positionOf(text, 'jwt.decode(token, key, algorithms')],
+      ['app/main.py', ...positionOf(text, 'leeway=timedelta')],
+      ['app/main.py', ...positionOf(text, '"verify_aud": False')],
+      ['app/main.py', ...positionOf(text, 'jose.decode')],
+      ['app/main.py', ...positionOf(text, '"leeway": 120')],
     ]);
   });
   it('accepts a complete call (PyJWT and python-jose styles), options from a local dict, and **kwargs it cannot see', () => {
@@ -277,9 +269,9 @@ router.add_api_route("/list", listing)
 app.include_router(router)
 `;
     expect(py(text, 'API-05')).toEqual([
-      ['app/main.py', ...at(text, '@app.get')],
-      ['app/main.py', ...at(text, '@router.post')],
-      ['app/main.py', ...at(text, 'router.add_api_route')],
+      ['app/main.py', ...positionOf(text, '@app.get')],
+      ['app/main.py', ...positionOf(text, '@router.post')],
+      ['app/main.py', ...positionOf(text, 'router.add_api_route')],
     ]);
   });
   it('accepts auth on the route, the router, the app, the include, through aliases and dependency chains, and public routes', () => {
@@ -388,7 +380,7 @@ def anything():
 `;
     const findings = check({ 'app/deps.py': deps, 'app/routes.py': routes, 'app/verify.py': verify, 'app/main.py': main, 'other/main.py': secured }, 'API-05');
     // /d: verify.check is neither named nor built like authentication.
-    expect(findings).toEqual([['app/routes.py', ...at(routes, '@admin.delete')]]);
+    expect(findings).toEqual([['app/routes.py', ...positionOf(routes, '@admin.delete')]]);
   });
   it('follows nested routers and includes across modules: a router included without auth anywhere is flagged', () => {
     const items = `from fastapi import APIRouter
@@ -419,7 +411,7 @@ app.include_router(api_router${deps})
 `;
     const deps = 'def get_current_user():\n    return None\n';
     const files = { 'app/routes/items.py': items, 'app/api.py': api, 'app/deps.py': deps, 'app/__init__.py': '', 'app/routes/__init__.py': '' };
-    expect(check({ ...files, 'app/main.py': main('') }, 'API-05')).toEqual([['app/routes/items.py', ...at(items, '@router.get')]]);
+    expect(check({ ...files, 'app/main.py': main('') }, 'API-05')).toEqual([['app/routes/items.py', ...positionOf(items, '@router.get')]]);
     expect(check({ ...files, 'app/main.py': main(', dependencies=[Depends(get_current_user)]') }, 'API-05')).toEqual([]);
   });
   it('does not evaluate routes of apps it cannot find (Flask, unknown objects)', () => {
@@ -447,7 +439,7 @@ def create_app() -> FastAPI:
 
     return app
 `;
-    expect(py(text, 'API-05')).toEqual([['app/main.py', ...at(text, '@app.get')]]);
+    expect(py(text, 'API-05')).toEqual([['app/main.py', ...positionOf(text, '@app.get')]]);
   });
 });
 
@@ -471,11 +463,11 @@ app.add_middleware(CORSMiddleware, allow_origin_regex=r"https://.*\\.example\\.c
 `;
     const result = run({ 'app/main.py': text }).findings.filter((f) => f.controlId === 'API-07');
     expect(result.map((f) => [f.line, f.column, f.severity])).toEqual([
-      [...at(text, '"*"'), 'critical'],
-      [...at(text, '"*"', 'Middleware(CORS'), 'high'],
-      [...at(text, '"*"', 'allow_methods'), 'high'],
-      [...at(text, '"*"', 'allow_headers'), 'high'],
-      [...at(text, 'allow_origin_regex'), 'high'],
+      [...positionOf(text, '"*"'), 'critical'],
+      [...positionOf(text, '"*"', { after: 'Middleware(CORS' }), 'high'],
+      [...positionOf(text, '"*"', { after: 'allow_methods' }), 'high'],
+      [...positionOf(text, '"*"', { after: 'allow_headers' }), 'high'],
+      [...positionOf(text, 'allow_origin_regex'), 'high'],
     ]);
   });
   it('accepts explicit origins with credentials, and lists from settings', () => {
@@ -501,7 +493,7 @@ describe('API-08 trusted hosts', () => {
     const bare = 'from fastapi import FastAPI\n\napp = FastAPI(openapi_url=None)\n';
     expect(py(bare, 'API-08')).toEqual([['app/main.py', 3, 7]]);
     const wildcard = 'from fastapi import FastAPI\nfrom starlette.middleware.trustedhost import TrustedHostMiddleware\n\napp = FastAPI()\napp.add_middleware(TrustedHostMiddleware, allowed_hosts=["api.example.com", "*"])\n';
-    expect(py(wildcard, 'API-08')).toEqual([['app/main.py', ...at(wildcard, '"*"')]]);
+    expect(py(wildcard, 'API-08')).toEqual([['app/main.py', ...positionOf(wildcard, '"*"')]]);
   });
   it('accepts the middleware added in another module, a subclass, middleware=[...], a wrapper, and mounted sub-apps', () => {
     const main = 'from fastapi import FastAPI\n\napp = FastAPI()\nsub = FastAPI()\napp.mount("/sub", sub)\n';
@@ -528,7 +520,7 @@ app.add_middleware(TrustedHostMiddleware, allowed_hosts=["api.example.com"])
 admin = create_admin()
 admin.add_middleware(TrustedHostMiddleware, allowed_hosts=["*"])
 `;
-    expect(check({ 'app/factory.py': factory, 'app/main.py': main }, 'API-08')).toEqual([['app/main.py', ...at(main, '"*"')]]);
+    expect(check({ 'app/factory.py': factory, 'app/main.py': main }, 'API-08')).toEqual([['app/main.py', ...positionOf(main, '"*"')]]);
   });
 });
 
@@ -579,12 +571,12 @@ app.add_exception_handler(RequestValidationError, validation)
 app.add_exception_handler(KeyError, crash)
 `;
     expect(py(text, 'API-11')).toEqual([
-      ['app/main.py', ...at(text, 'FastAPI(debug')],
-      ['app/main.py', ...at(text, 'debug=True')],
-      ['app/main.py', ...at(text, 'app.debug')],
-      ['app/main.py', ...at(text, 'str(exc)')],
-      ['app/main.py', ...at(text, '{exc}')],
-      ['app/main.py', ...at(text, 'traceback.format_exc()')],
+      ['app/main.py', ...positionOf(text, 'FastAPI(debug')],
+      ['app/main.py', ...positionOf(text, 'debug=True')],
+      ['app/main.py', ...positionOf(text, 'app.debug')],
+      ['app/main.py', ...positionOf(text, 'str(exc)')],
+      ['app/main.py', ...positionOf(text, '{exc}')],
+      ['app/main.py', ...positionOf(text, 'traceback.format_exc()')],
     ]);
   });
   it('accepts a catch-all from a dict in another module, a 500 handler, @app.exception_handler(Exception), and HTTPException details', () => {
@@ -614,9 +606,9 @@ describe('API-12 docs in production', () => {
   it('flags a default or fixed openapi_url', () => {
     const text = 'from fastapi import FastAPI\n\nOPENAPI = "/openapi.json"\n\napp = FastAPI(title="x")\nv1 = FastAPI(openapi_url=f"{PREFIX}/openapi.json")\nv2 = FastAPI(docs_url=None, openapi_url=OPENAPI)\n';
     expect(py(text, 'API-12')).toEqual([
-      ['app/main.py', ...at(text, 'FastAPI(title')],
-      ['app/main.py', ...at(text, 'openapi_url=f')],
-      ['app/main.py', ...at(text, 'openapi_url=OPENAPI')],
+      ['app/main.py', ...positionOf(text, 'FastAPI(title')],
+      ['app/main.py', ...positionOf(text, 'openapi_url=f')],
+      ['app/main.py', ...positionOf(text, 'openapi_url=OPENAPI')],
     ]);
   });
   it('accepts None, a condition and a settings value', () => {
@@ -681,9 +673,9 @@ def update(item: ItemIn, fine: Inherits, v1: V1, tables: List[Table], filters: I
     return item
 `;
     expect(check({ 'app/models.py': models, 'app/routes.py': routes }, 'API-15')).toEqual([
-      ['app/models.py', ...at(models, 'ItemIn')],
-      ['app/models.py', ...at(models, 'Loose')],
-      ['app/models.py', ...at(models, 'Table')],
+      ['app/models.py', ...positionOf(models, 'ItemIn')],
+      ['app/models.py', ...positionOf(models, 'Loose')],
+      ['app/models.py', ...positionOf(models, 'Table')],
     ]);
   });
   it('flags SQL built with f-strings, %, .format() and + that reaches execute(), text() or sql.SQL()', () => {
@@ -700,11 +692,11 @@ def run(cursor, session, name, table):
     cursor.execute(sql.SQL(f"SELECT * FROM {table}"))
 `;
     expect(py(text, 'API-15')).toEqual([
-      ['app/main.py', ...at(text, 'f"SELECT * FROM users')],
-      ['app/main.py', ...at(text, '"DELETE FROM items')],
-      ['app/main.py', ...at(text, '"SELECT * FROM t WHERE a = {}"')],
-      ['app/main.py', ...at(text, '"INSERT INTO')],
-      ['app/main.py', ...at(text, 'f"SELECT * FROM {table}')],
+      ['app/main.py', ...positionOf(text, 'f"SELECT * FROM users')],
+      ['app/main.py', ...positionOf(text, '"DELETE FROM items')],
+      ['app/main.py', ...positionOf(text, '"SELECT * FROM t WHERE a = {}"')],
+      ['app/main.py', ...positionOf(text, '"INSERT INTO')],
+      ['app/main.py', ...positionOf(text, 'f"SELECT * FROM {table}')],
     ]);
   });
   it('accepts parameters, constants, composed identifiers and execute() of things that are not SQL', () => {
@@ -782,22 +774,7 @@ beforeAll(async () => {
   dirs.push(generated);
 });
 
-function lineOf(text: string, needle: string): number {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not found: ${needle}`);
-  return text.slice(0, index).split('\n').length;
-}
-
-function mutate(file: string, edit: (text: string) => string) {
-  const dir = makeTempDir('secure-stack-mutant-');
-  dirs.push(dir);
-  cpSync(generated, dir, { recursive: true });
-  const original = readFileSync(path.join(dir, file), 'utf8');
-  const text = edit(original);
-  expect(text).not.toBe(original);
-  writeFileSync(path.join(dir, file), text);
-  return { text, findings: checkRepository(dir).findings.filter((f) => f.controlId.startsWith('API-')).map((f) => [f.controlId, f.file, f.line]) };
-}
+const { mutateFile } = mutator({ source: () => generated, dirs, controls: /^API-/ });
 
 const FACTORY = 'api/app/factory.py';
 const TOKENS = 'api/app/security/tokens.py';
@@ -814,57 +791,57 @@ describe('generated full stack', () => {
     expect(checkRepository(single, [fastapiFamily]).findings).toEqual([]);
   });
   it('API-01: jwt.decode without algorithms=', () => {
-    const { text, findings } = mutate(TOKENS, (t) => t.replace('                algorithms=self._algorithms,\n', ''));
-    expect(findings).toEqual([['API-01', TOKENS, lineOf(text, 'jwt.decode(')]]);
+    const { text, found } = mutateFile(TOKENS, (t) => t.replace('                algorithms=self._algorithms,\n', ''));
+    expect(found).toEqual([['API-01', TOKENS, lineOf(text, 'jwt.decode(')]]);
   });
   it('API-02: the token header names where keys come from', () => {
-    const { text, findings } = mutate(TOKENS, (t) => t.replace('        kid = header.get("kid")\n', '        kid = header.get("kid")\n        key_url = header.get("jku")\n'));
-    expect(findings).toEqual([['API-02', TOKENS, lineOf(text, 'header.get("jku")')]]);
+    const { text, found } = mutateFile(TOKENS, (t) => t.replace('        kid = header.get("kid")\n', '        kid = header.get("kid")\n        key_url = header.get("jku")\n'));
+    expect(found).toEqual([['API-02', TOKENS, lineOf(text, 'header.get("jku")')]]);
   });
   it('API-03: jwt.decode without audience=', () => {
-    const { text, findings } = mutate(TOKENS, (t) => t.replace('                audience=self._audience,\n', ''));
-    expect(findings).toEqual([['API-03', TOKENS, lineOf(text, 'jwt.decode(')]]);
+    const { text, found } = mutateFile(TOKENS, (t) => t.replace('                audience=self._audience,\n', ''));
+    expect(found).toEqual([['API-03', TOKENS, lineOf(text, 'jwt.decode(')]]);
   });
   it('API-05: /v1/me loses its auth dependency', () => {
     const file = 'api/app/routes/me.py';
-    const { text, findings } = mutate(file, (t) => t.replace('def me(principal: Principal = Security(require_principal)) -> Me:', 'def me(principal: Principal) -> Me:'));
-    expect(findings).toEqual([['API-05', file, lineOf(text, '@router.get("/me"')]]);
+    const { text, found } = mutateFile(file, (t) => t.replace('def me(principal: Principal = Security(require_principal)) -> Me:', 'def me(principal: Principal) -> Me:'));
+    expect(found).toEqual([['API-05', file, lineOf(text, '@router.get("/me"')]]);
   });
   it('API-07: a wildcard CORS origin', () => {
-    const { text, findings } = mutate(FACTORY, (t) => t.replace('allow_origins=list(settings.cors_allowed_origins),', 'allow_origins=["*"],'));
-    expect(findings).toEqual([['API-07', FACTORY, lineOf(text, 'allow_origins=["*"]')]]);
+    const { text, found } = mutateFile(FACTORY, (t) => t.replace('allow_origins=list(settings.cors_allowed_origins),', 'allow_origins=["*"],'));
+    expect(found).toEqual([['API-07', FACTORY, lineOf(text, 'allow_origins=["*"]')]]);
   });
   it('API-08: TrustedHosts removed', () => {
-    const { text, findings } = mutate(FACTORY, (t) => t.replace('    app.add_middleware(TrustedHosts, allowed_hosts=list(settings.allowed_hosts))\n', ''));
-    expect(findings).toEqual([['API-08', FACTORY, lineOf(text, 'app = FastAPI(')]]);
+    const { text, found } = mutateFile(FACTORY, (t) => t.replace('    app.add_middleware(TrustedHosts, allowed_hosts=list(settings.allowed_hosts))\n', ''));
+    expect(found).toEqual([['API-08', FACTORY, lineOf(text, 'app = FastAPI(')]]);
   });
   it('API-10: the body size limit removed', () => {
-    const { text, findings } = mutate(FACTORY, (t) => t.replace('    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)\n', ''));
-    expect(findings).toEqual([['API-10', FACTORY, lineOf(text, 'app = FastAPI(')]]);
+    const { text, found } = mutateFile(FACTORY, (t) => t.replace('    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)\n', ''));
+    expect(found).toEqual([['API-10', FACTORY, lineOf(text, 'app = FastAPI(')]]);
   });
   it('API-11: debug=True', () => {
-    const { text, findings } = mutate(FACTORY, (t) => t.replace('debug=False,', 'debug=True,'));
-    expect(findings).toEqual([['API-11', FACTORY, lineOf(text, 'debug=True')]]);
+    const { text, found } = mutateFile(FACTORY, (t) => t.replace('debug=False,', 'debug=True,'));
+    expect(found).toEqual([['API-11', FACTORY, lineOf(text, 'debug=True')]]);
   });
   it('API-11: the catch-all handler removed from the handler table', () => {
     const file = 'api/app/security/errors.py';
-    const { findings } = mutate(file, (t) => t.replace('    Exception: unhandled_exception_handler,\n', ''));
+    const { found } = mutateFile(file, (t) => t.replace('    Exception: unhandled_exception_handler,\n', ''));
     const factory = readFileSync(path.join(generated, FACTORY), 'utf8');
-    expect(findings).toEqual([['API-11', FACTORY, lineOf(factory, 'app = FastAPI(')]]);
+    expect(found).toEqual([['API-11', FACTORY, lineOf(factory, 'app = FastAPI(')]]);
   });
   it('API-12: the OpenAPI schema always on', () => {
-    const { text, findings } = mutate(FACTORY, (t) => t.replace('openapi_url=OPENAPI_URL if docs else None,', 'openapi_url=OPENAPI_URL,'));
-    expect(findings).toEqual([['API-12', FACTORY, lineOf(text, 'openapi_url=OPENAPI_URL,')]]);
+    const { text, found } = mutateFile(FACTORY, (t) => t.replace('openapi_url=OPENAPI_URL if docs else None,', 'openapi_url=OPENAPI_URL,'));
+    expect(found).toEqual([['API-12', FACTORY, lineOf(text, 'openapi_url=OPENAPI_URL,')]]);
   });
   it('API-15: a request model that accepts extra fields', () => {
     const file = 'api/app/models.py';
-    const { text, findings } = mutate(file, (t) => t.replace('class ProjectCreate(BaseModel, extra="forbid"):', 'class ProjectCreate(BaseModel):'));
-    expect(findings).toEqual([['API-15', file, lineOf(text, 'class ProjectCreate')]]);
+    const { text, found } = mutateFile(file, (t) => t.replace('class ProjectCreate(BaseModel, extra="forbid"):', 'class ProjectCreate(BaseModel):'));
+    expect(found).toEqual([['API-15', file, lineOf(text, 'class ProjectCreate')]]);
   });
   it('API-15: SQL built with an f-string', () => {
     const file = 'api/app/routes/projects.py';
-    const { text, findings } = mutate(file, (t) => t.replace('cursor.execute(LIST_SQL)', 'cursor.execute(f"select id, name, created_at from app.projects where name = \'{principal.sub}\'")'));
-    expect(findings).toEqual([['API-15', file, lineOf(text, 'cursor.execute(f"')]]);
+    const { text, found } = mutateFile(file, (t) => t.replace('cursor.execute(LIST_SQL)', 'cursor.execute(f"select id, name, created_at from app.projects where name = \'{principal.sub}\'")'));
+    expect(found).toEqual([['API-15', file, lineOf(text, 'cursor.execute(f"')]]);
   });
 });
 
@@ -886,28 +863,28 @@ describe('a tutorial-style todo API (test/check/fixtures/fastapi/todo-api)', () 
     expect(result.notes).toEqual([]);
     expect(result.findings.map((f) => [f.controlId, f.file, f.line, f.column, f.severity, ...(f.suppression ? [f.suppression.reason] : [])])).toEqual([
       // HS256, from a constant in app/core/security.py; no audience, issuer or required claims.
-      ['API-03', 'app/dependencies.py', ...at(deps, 'jwt.decode('), 'high'],
-      ['API-01', 'app/dependencies.py', ...at(deps, 'security.ALGORITHM'), 'critical'],
+      ['API-03', 'app/dependencies.py', ...positionOf(deps, 'jwt.decode('), 'high'],
+      ['API-01', 'app/dependencies.py', ...positionOf(deps, 'security.ALGORITHM'), 'critical'],
       // The app: no trusted hosts, no body limit, no catch-all handler, docs on; wildcard CORS with credentials.
-      ['API-08', 'app/main.py', ...at(main, 'FastAPI('), 'medium'],
-      ['API-10', 'app/main.py', ...at(main, 'FastAPI('), 'medium'],
-      ['API-11', 'app/main.py', ...at(main, 'FastAPI('), 'medium'],
-      ['API-12', 'app/main.py', ...at(main, 'FastAPI('), 'low'],
-      ['API-07', 'app/main.py', ...at(main, '"*"'), 'critical'],
-      ['API-07', 'app/main.py', ...at(main, '"*"', 'allow_methods'), 'high'],
-      ['API-07', 'app/main.py', ...at(main, '"*"', 'allow_headers'), 'high'],
+      ['API-08', 'app/main.py', ...positionOf(main, 'FastAPI('), 'medium'],
+      ['API-10', 'app/main.py', ...positionOf(main, 'FastAPI('), 'medium'],
+      ['API-11', 'app/main.py', ...positionOf(main, 'FastAPI('), 'medium'],
+      ['API-12', 'app/main.py', ...positionOf(main, 'FastAPI('), 'low'],
+      ['API-07', 'app/main.py', ...positionOf(main, '"*"'), 'critical'],
+      ['API-07', 'app/main.py', ...positionOf(main, '"*"', { after: 'allow_methods' }), 'high'],
+      ['API-07', 'app/main.py', ...positionOf(main, '"*"', { after: 'allow_headers' }), 'high'],
       // "/" is not a health path; /health is.
-      ['API-05', 'app/main.py', ...at(main, '@app.get("/")'), 'critical'],
+      ['API-05', 'app/main.py', ...positionOf(main, '@app.get("/")'), 'critical'],
       // The items router is included without auth: listing and search are open; the SQL search is injectable.
-      ['API-05', 'app/routers/items.py', ...at(items, '@router.get("/"'), 'critical'],
-      ['API-05', 'app/routers/items.py', ...at(items, '@router.get("/search")'), 'critical'],
-      ['API-15', 'app/routers/items.py', ...at(items, 'f"SELECT'), 'critical'],
+      ['API-05', 'app/routers/items.py', ...positionOf(items, '@router.get("/"'), 'critical'],
+      ['API-05', 'app/routers/items.py', ...positionOf(items, '@router.get("/search")'), 'critical'],
+      ['API-15', 'app/routers/items.py', ...positionOf(items, 'f"SELECT'), 'critical'],
       // Login is public and says why; sign-up is public but does not say so.
-      ['API-05', 'app/routers/users.py', ...at(users, '@router.post("/token")'), 'critical', 'the login form is public: it is where tokens come from'],
-      ['API-05', 'app/routers/users.py', ...at(users, '@router.post("/users")'), 'critical'],
+      ['API-05', 'app/routers/users.py', ...positionOf(users, '@router.post("/token")'), 'critical', 'the login form is public: it is where tokens come from'],
+      ['API-05', 'app/routers/users.py', ...positionOf(users, '@router.post("/users")'), 'critical'],
       // Request bodies that accept unknown fields; UserCreate even lets a client make itself admin.
-      ['API-15', 'app/schemas.py', ...at(schemas, 'ItemCreate'), 'critical'],
-      ['API-15', 'app/schemas.py', ...at(schemas, 'UserCreate'), 'critical'],
+      ['API-15', 'app/schemas.py', ...positionOf(schemas, 'ItemCreate'), 'critical'],
+      ['API-15', 'app/schemas.py', ...positionOf(schemas, 'UserCreate'), 'critical'],
     ].sort((a, b) => String(a[1]).localeCompare(String(b[1])) || Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]) || String(a[0]).localeCompare(String(b[0]))));
   });
 });

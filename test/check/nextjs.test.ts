@@ -3,18 +3,17 @@
  * templates), robustness, the generated stack, one mutation per control of its web app, and a typical
  * open-source Next.js app written without this tool.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSecretName, nextjsFamily } from '../../src/check/checks/nextjs.js';
 import { isCatchAll, parseByteSize } from '../../src/check/checks/nextjs/config.js';
 import { developmentPolarity } from '../../src/check/checks/nextjs/evaluate.js';
 import { nameWords } from '../../src/check/checks/nextjs/facts.js';
 import { checkRepository } from '../../src/check/run.js';
-import { makeTempDir, removeDir } from '../support/cli.js';
+import { removeDir } from '../support/cli.js';
 import { generateProject } from '../support/project.js';
 import { TYPICAL_APP, TYPICAL_APP_FINDINGS } from './fixtures/nextjs/typical-app.js';
-import { writeRepo } from './helpers.js';
+import { lineOf, writeRepo } from './helpers.js';
+import { mutator } from './mutation.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -467,24 +466,13 @@ beforeAll(async () => {
   dirs.push(generated);
 });
 
-function lineOf(text: string, needle: string): number {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not found: ${needle}`);
-  return text.slice(0, index).split('\n').length;
-}
+const { mutateFile } = mutator({ source: () => generated, dirs, controls: /^WEB-/, families: [nextjsFamily] });
 
+/** A mutant of the generated web app: its checked files must still all be understood (no note). */
 function mutate(file: string, edit: (text: string) => string) {
-  const dir = makeTempDir('secure-stack-mutant-');
-  dirs.push(dir);
-  cpSync(generated, dir, { recursive: true });
-  const target = path.join(dir, file);
-  const original = readFileSync(target, 'utf8');
-  const text = edit(original);
-  expect(text).not.toBe(original);
-  writeFileSync(target, text);
-  const result = checkRepository(dir, [nextjsFamily]);
-  expect(result.notes.filter((n) => n.file.startsWith('web/'))).toEqual([]);
-  return { text, findings: result.findings.filter((f) => f.controlId.startsWith('WEB-')).map((f) => [f.controlId, f.file, f.line]) };
+  const mutant = mutateFile(file, edit);
+  expect(mutant.result.notes.filter((n) => n.file.startsWith('web/'))).toEqual([]);
+  return mutant;
 }
 
 describe('generated full stack', () => {
@@ -494,51 +482,51 @@ describe('generated full stack', () => {
     expect(result.notes.filter((n) => n.file.startsWith('web/'))).toEqual([]);
   });
   it("WEB-01: import 'server-only' removed from the API client", () => {
-    const { findings } = mutate('web/lib/server/api.ts', (t) => t.replace(/^import ["']server-only["'];\n/, ''));
-    expect(findings).toEqual([['WEB-01', 'web/lib/server/api.ts', 1]]);
+    const { found } = mutate('web/lib/server/api.ts', (t) => t.replace(/^import ["']server-only["'];\n/, ''));
+    expect(found).toEqual([['WEB-01', 'web/lib/server/api.ts', 1]]);
   });
   it('WEB-02: a page renders a server variable', () => {
-    const { text, findings } = mutate('web/app/page.tsx', (t) => t.replace('<h1>{SITE_TITLE}</h1>', '<h1>{SITE_TITLE}</h1>\n      <p>{process.env.API_BASE_URL}</p>'));
-    expect(findings).toEqual([['WEB-02', 'web/app/page.tsx', lineOf(text, 'process.env.API_BASE_URL')]]);
+    const { text, found } = mutate('web/app/page.tsx', (t) => t.replace('<h1>{SITE_TITLE}</h1>', '<h1>{SITE_TITLE}</h1>\n      <p>{process.env.API_BASE_URL}</p>'));
+    expect(found).toEqual([['WEB-02', 'web/app/page.tsx', lineOf(text, 'process.env.API_BASE_URL')]]);
   });
   it('WEB-03: a NEXT_PUBLIC_ token in .env.example', () => {
-    const { text, findings } = mutate('web/.env.example', (t) => `${t}NEXT_PUBLIC_API_TOKEN=changeme\n`);
-    expect(findings).toEqual([['WEB-03', 'web/.env.example', lineOf(text, 'NEXT_PUBLIC_API_TOKEN')]]);
+    const { text, found } = mutate('web/.env.example', (t) => `${t}NEXT_PUBLIC_API_TOKEN=changeme\n`);
+    expect(found).toEqual([['WEB-03', 'web/.env.example', lineOf(text, 'NEXT_PUBLIC_API_TOKEN')]]);
   });
   it("WEB-04: 'unsafe-eval' in production", () => {
-    const { text, findings } = mutate('web/lib/csp.ts', (t) => t.replace(/\.\.\.\(development \? \["'unsafe-eval'"\] : \[\]\),/, `"'unsafe-eval'",`));
-    expect(findings).toEqual([['WEB-04', 'web/lib/csp.ts', lineOf(text, `"'unsafe-eval'"`)]]);
+    const { text, found } = mutate('web/lib/csp.ts', (t) => t.replace(/\.\.\.\(development \? \["'unsafe-eval'"\] : \[\]\),/, `"'unsafe-eval'",`));
+    expect(found).toEqual([['WEB-04', 'web/lib/csp.ts', lineOf(text, `"'unsafe-eval'"`)]]);
   });
   it('WEB-05: the health handler reports configuration without authentication', () => {
-    const { text, findings } = mutate('web/app/api/health/route.ts', (t) =>
+    const { text, found } = mutate('web/app/api/health/route.ts', (t) =>
       `import { serverEnv } from "@/lib/server/env";\n${t.replace(/status: "ok"/, 'status: "ok", api: serverEnv().API_BASE_URL.host')}`,
     );
-    expect(findings).toEqual([['WEB-05', 'web/app/api/health/route.ts', lineOf(text, 'export function GET')]]);
+    expect(found).toEqual([['WEB-05', 'web/app/api/health/route.ts', lineOf(text, 'export function GET')]]);
   });
   it('WEB-06: poweredByHeader: false removed', () => {
-    const { text, findings } = mutate('web/next.config.ts', (t) => t.replace(/\n\s*poweredByHeader: false,/, ''));
-    expect(findings).toEqual([['WEB-06', 'web/next.config.ts', lineOf(text, 'const nextConfig: NextConfig = {')]]);
+    const { text, found } = mutate('web/next.config.ts', (t) => t.replace(/\n\s*poweredByHeader: false,/, ''));
+    expect(found).toEqual([['WEB-06', 'web/next.config.ts', lineOf(text, 'const nextConfig: NextConfig = {')]]);
   });
   it('WEB-07: a new Server Action without authentication or validation', () => {
     const added = '\nexport async function renameProjectAction(formData: FormData) {\n  revalidatePath(`/projects/${String(formData.get("id"))}`);\n}\n';
-    const { text, findings } = mutate('web/app/projects/actions.ts', (t) => t + added);
-    expect(findings).toEqual([['WEB-07', 'web/app/projects/actions.ts', lineOf(text, 'export async function renameProjectAction')]]);
+    const { text, found } = mutate('web/app/projects/actions.ts', (t) => t + added);
+    expect(found).toEqual([['WEB-07', 'web/app/projects/actions.ts', lineOf(text, 'export async function renameProjectAction')]]);
   });
   it('WEB-08: a wildcard Server Actions origin', () => {
-    const { text, findings } = mutate('web/next.config.ts', (t) => t.replace('allowedOrigins: allowedActionOrigins(),', 'allowedOrigins: ["*"],'));
-    expect(findings).toEqual([['WEB-08', 'web/next.config.ts', lineOf(text, 'allowedOrigins: ["*"]')]]);
+    const { text, found } = mutate('web/next.config.ts', (t) => t.replace('allowedOrigins: allowedActionOrigins(),', 'allowedOrigins: ["*"],'));
+    expect(found).toEqual([['WEB-08', 'web/next.config.ts', lineOf(text, 'allowedOrigins: ["*"]')]]);
   });
   it('WEB-10: the Origin check removed from the projects POST', () => {
-    const { text, findings } = mutate('web/app/api/projects/route.ts', (t) => t.replace(/\n\s*if \(!isSameOriginRequest\(request\)\)\s*return json\(\{ error: "cross_origin_request" \}, 403\);/, ''));
-    expect(findings).toEqual([['WEB-10', 'web/app/api/projects/route.ts', lineOf(text, 'export async function POST')]]);
+    const { text, found } = mutate('web/app/api/projects/route.ts', (t) => t.replace(/\n\s*if \(!isSameOriginRequest\(request\)\)\s*return json\(\{ error: "cross_origin_request" \}, 403\);/, ''));
+    expect(found).toEqual([['WEB-10', 'web/app/api/projects/route.ts', lineOf(text, 'export async function POST')]]);
   });
   it('WEB-11: the session cookie made readable by scripts', () => {
-    const { text, findings } = mutate('web/lib/server/session.ts', (t) => t.replace('cookieOptions(maxAge),', '{ ...cookieOptions(maxAge), httpOnly: false },'));
-    expect(findings).toEqual([['WEB-11', 'web/lib/server/session.ts', lineOf(text, 'httpOnly: false')]]);
+    const { text, found } = mutate('web/lib/server/session.ts', (t) => t.replace('cookieOptions(maxAge),', '{ ...cookieOptions(maxAge), httpOnly: false },'));
+    expect(found).toEqual([['WEB-11', 'web/lib/server/session.ts', lineOf(text, 'httpOnly: false')]]);
   });
   it('WEB-13: the authorized API call revalidated instead of no-store', () => {
-    const { text, findings } = mutate('web/lib/server/api.ts', (t) => t.replace('cache: "no-store",', 'next: { revalidate: 60 },'));
-    expect(findings).toEqual([['WEB-13', 'web/lib/server/api.ts', lineOf(text, 'await fetch(')]]);
+    const { text, found } = mutate('web/lib/server/api.ts', (t) => t.replace('cache: "no-store",', 'next: { revalidate: 60 },'));
+    expect(found).toEqual([['WEB-13', 'web/lib/server/api.ts', lineOf(text, 'await fetch(')]]);
   });
 });
 

@@ -1,11 +1,12 @@
 /** PostgreSQL family: inline true positives and negatives per control, the generated stack, and mutations of its db/ files. */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRepository } from '../../src/check/run.js';
-import { makeTempDir, removeDir } from '../support/cli.js';
+import { removeDir } from '../support/cli.js';
 import { generateProject } from '../support/project.js';
-import { findingsFor, writeRepo } from './helpers.js';
+import { findingsFor, lineOf, writeRepo } from './helpers.js';
+import { mutator } from './mutation.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -214,31 +215,7 @@ beforeAll(async () => {
   dirs.push(generated);
 });
 
-function lineOf(text: string, needle: string): number {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not found: ${needle}`);
-  return text.slice(0, index).split('\n').length;
-}
-
-function mutate(file: string, edit: (text: string) => string) {
-  const dir = makeTempDir('secure-stack-mutant-');
-  dirs.push(dir);
-  cpSync(generated, dir, { recursive: true });
-  const original = readFileSync(path.join(dir, file), 'utf8');
-  const text = edit(original);
-  expect(text).not.toBe(original);
-  writeFileSync(path.join(dir, file), text);
-  return { text, findings: checkRepository(dir).findings.filter((f) => f.controlId.startsWith('DB-')).map((f) => [f.controlId, f.file, f.line]) };
-}
-
-/** Copies the generated project, lets `edit` change files in the copy, returns its DB findings. */
-function mutateRepo(edit: (dir: string) => void) {
-  const dir = makeTempDir('secure-stack-mutant-');
-  dirs.push(dir);
-  cpSync(generated, dir, { recursive: true });
-  edit(dir);
-  return checkRepository(dir).findings.filter((f) => f.controlId.startsWith('DB-')).map((f) => [f.controlId, f.file, f.line]);
-}
+const { mutateFile, mutateRepo } = mutator({ source: () => generated, dirs, controls: /^DB-/ });
 
 const migration = (body: string) => `-- 0003: a later migration. Run by the migrator.\nBEGIN;\n\n${body}\nCOMMIT;\n`;
 const LATER = 'db/migrations/0003_later.up.sql';
@@ -253,39 +230,39 @@ describe('generated full stack', () => {
     expect(result.notes.filter((n) => n.file.startsWith('db/'))).toEqual([]);
   });
   it('DB-02: schema public CREATE granted', () => {
-    const { text, findings } = mutate('db/init/020_schema.sql', (t) => t.replace('REVOKE ALL ON SCHEMA public FROM PUBLIC;', 'GRANT CREATE ON SCHEMA public TO PUBLIC;'));
-    expect(findings).toEqual([['DB-02', 'db/init/020_schema.sql', lineOf(text, 'GRANT CREATE ON SCHEMA public')]]);
+    const { text, found } = mutateFile('db/init/020_schema.sql', (t) => t.replace('REVOKE ALL ON SCHEMA public FROM PUBLIC;', 'GRANT CREATE ON SCHEMA public TO PUBLIC;'));
+    expect(found).toEqual([['DB-02', 'db/init/020_schema.sql', lineOf(text, 'GRANT CREATE ON SCHEMA public')]]);
   });
   it('DB-03: FORCE removed from projects', () => {
-    const { text, findings } = mutate(PROJECTS, (t) => t.replace('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n', ''));
-    expect(findings).toEqual([['DB-03', PROJECTS, lineOf(text, 'CREATE TABLE app.projects')]]);
+    const { text, found } = mutateFile(PROJECTS, (t) => t.replace('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n', ''));
+    expect(found).toEqual([['DB-03', PROJECTS, lineOf(text, 'CREATE TABLE app.projects')]]);
   });
   it('DB-04: a fail-open USING on tenants', () => {
-    const { text, findings } = mutate(TENANTS, (t) => t.replace("USING (id = NULLIF", "USING (current_setting('app.tenant_id', true) IS NULL OR id = NULLIF"));
-    expect(findings).toEqual([['DB-04', TENANTS, lineOf(text, 'USING (current_setting')]]);
+    const { text, found } = mutateFile(TENANTS, (t) => t.replace("USING (id = NULLIF", "USING (current_setting('app.tenant_id', true) IS NULL OR id = NULLIF"));
+    expect(found).toEqual([['DB-04', TENANTS, lineOf(text, 'USING (current_setting')]]);
   });
   it('DB-05: a session-level tenant SET in a migration', () => {
-    const { text, findings } = mutate(PROJECTS, (t) => t.replace('\nCOMMIT;', "\nSET app.tenant_id = 'x';\nCOMMIT;"));
-    expect(findings).toEqual([['DB-05', PROJECTS, lineOf(text, 'SET app.tenant_id')]]);
+    const { text, found } = mutateFile(PROJECTS, (t) => t.replace('\nCOMMIT;', "\nSET app.tenant_id = 'x';\nCOMMIT;"));
+    expect(found).toEqual([['DB-05', PROJECTS, lineOf(text, 'SET app.tenant_id')]]);
   });
   it('DB-06: a SECURITY DEFINER function without search_path in a migration', () => {
     const fn = 'CREATE FUNCTION app.project_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS $$ SELECT count(*) FROM app.projects $$;\n';
-    const { text, findings } = mutate(PROJECTS, (t) => t.replace('\nCOMMIT;', () => `\n${fn}COMMIT;`));
-    expect(findings).toEqual([['DB-06', PROJECTS, lineOf(text, 'CREATE FUNCTION app.project_count')]]);
+    const { text, found } = mutateFile(PROJECTS, (t) => t.replace('\nCOMMIT;', () => `\n${fn}COMMIT;`));
+    expect(found).toEqual([['DB-06', PROJECTS, lineOf(text, 'CREATE FUNCTION app.project_count')]]);
   });
   it('DB-07: password_encryption = md5 in postgresql.conf', () => {
-    const { text, findings } = mutate('db/postgresql.conf', (t) => t.replace("password_encryption = 'scram-sha-256'", "password_encryption = 'md5'"));
-    expect(findings).toEqual([['DB-07', 'db/postgresql.conf', lineOf(text, "password_encryption = 'md5'")]]);
+    const { text, found } = mutateFile('db/postgresql.conf', (t) => t.replace("password_encryption = 'scram-sha-256'", "password_encryption = 'md5'"));
+    expect(found).toEqual([['DB-07', 'db/postgresql.conf', lineOf(text, "password_encryption = 'md5'")]]);
   });
   it('DB-08: hostnossl reject becomes host scram', () => {
-    const { text, findings } = mutate('db/pg_hba.conf', (t) => t.replace(/hostnossl(\s+all\s+all\s+all\s+)reject/, 'host$1scram-sha-256'));
-    expect(findings).toEqual([['DB-08', 'db/pg_hba.conf', lineOf(text, 'host  ')]]);
+    const { text, found } = mutateFile('db/pg_hba.conf', (t) => t.replace(/hostnossl(\s+all\s+all\s+all\s+)reject/, 'host$1scram-sha-256'));
+    expect(found).toEqual([['DB-08', 'db/pg_hba.conf', lineOf(text, 'host  ')]]);
   });
 });
 
 describe('cross-file mutations of the generated migrations', () => {
   it('DB-03: FORCE moved from 0002 to a new 0003 migration is still clean', () => {
-    const found = mutateRepo((dir) => {
+    const { found } = mutateRepo((dir) => {
       const file = path.join(dir, PROJECTS);
       const text = readFileSync(file, 'utf8');
       writeFileSync(file, text.replace('ALTER TABLE app.projects FORCE ROW LEVEL SECURITY;\n', ''));
@@ -295,18 +272,18 @@ describe('cross-file mutations of the generated migrations', () => {
   });
   it('DB-03: a later migration that disables row-level security on projects', () => {
     const text = migration('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY;\n');
-    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([['DB-03', LATER, lineOf(text, 'DISABLE')]]);
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text)).found).toEqual([['DB-03', LATER, lineOf(text, 'DISABLE')]]);
     // The rollback of that migration may turn it back on: it is not part of the up path.
-    expect(mutateRepo((dir) => writeFileSync(path.join(dir, 'db/migrations/0002_projects.down.sql'), migration('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY;\nDROP TABLE app.projects;\n')))).toEqual([]);
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, 'db/migrations/0002_projects.down.sql'), migration('ALTER TABLE app.projects DISABLE ROW LEVEL SECURITY;\nDROP TABLE app.projects;\n'))).found).toEqual([]);
   });
   it('DB-04: a later migration that drops the projects policy', () => {
     const text = migration('DROP POLICY projects_tenant_isolation ON app.projects;\n');
-    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([['DB-04', LATER, lineOf(text, 'DROP POLICY')]]);
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text)).found).toEqual([['DB-04', LATER, lineOf(text, 'DROP POLICY')]]);
   });
   it('DB-06: a pinned SECURITY DEFINER function is clean through the default privileges of db/init; without them it is a finding', () => {
     const text = migration('CREATE FUNCTION app.project_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER\n  SET search_path = pg_catalog, app, pg_temp\n  AS $$ SELECT count(*) FROM app.projects $$;\n');
-    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text))).toEqual([]);
-    const found = mutateRepo((dir) => {
+    expect(mutateRepo((dir) => writeFileSync(path.join(dir, LATER), text)).found).toEqual([]);
+    const { found } = mutateRepo((dir) => {
       writeFileSync(path.join(dir, LATER), text);
       const schema = path.join(dir, 'db/init/020_schema.sql');
       const original = readFileSync(schema, 'utf8');

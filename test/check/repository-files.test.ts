@@ -1,19 +1,14 @@
 /** CI-13 (dependabot.yml), CI-15 (CODEOWNERS) and OPS-07 (security.txt): true positives and negatives, inline. */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../support/cli.js';
 import { checkRepository } from '../../src/check/run.js';
 import { parseRfc3339 } from '../../src/check/checks/repository-files.js';
-import { findingsFor, writeRepo } from './helpers.js';
+import { findingsFor, fixClockAt, positionOf, writeRepo } from './helpers.js';
 import { CODEOWNERS, DEPENDABOT, NOW, SECURITY_TXT, goodRepo } from './ci-repo.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
-beforeEach(() => {
-  vi.setSystemTime(NOW);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+fixClockAt(NOW);
 
 const CI = '.github/workflows/ci.yml';
 const DEPENDABOT_PATH = '.github/dependabot.yml';
@@ -28,13 +23,6 @@ function findings(overrides: Record<string, string | undefined>, controlId: stri
 
 const located = (overrides: Record<string, string | undefined>, controlId: string) => findings(overrides, controlId).map((f) => [f.file, f.line, f.column]);
 
-/** 1-based [line, column] of the first occurrence of `needle` in `text`. */
-function where(text: string, needle: string): [number, number] {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not in the text: ${needle}`);
-  const before = text.slice(0, index);
-  return [before.split('\n').length, index - before.lastIndexOf('\n')];
-}
 
 describe('CI-13 Dependabot', () => {
   it('flags a repository with workflows and no dependabot.yml at line 1 of the first workflow', () => {
@@ -51,9 +39,9 @@ describe('CI-13 Dependabot', () => {
     const text = DEPENDABOT.replace('cooldown: { default-days: 5 }', 'cooldown: {}').replace('    cooldown:\n      semver-major-days: 30\n', '').replace('cooldown: { default-days: 3 }', 'cooldown: { default-days: 0 }');
     const found = findings({ [DEPENDABOT_PATH]: text }, 'CI-13');
     expect(found.map((f) => [f.file, f.line, f.column])).toEqual([
-      [DEPENDABOT_PATH, ...where(text, '"github-actions"')],
-      [DEPENDABOT_PATH, ...where(text, '"uv"')],
-      [DEPENDABOT_PATH, ...where(text, '"npm"')],
+      [DEPENDABOT_PATH, ...positionOf(text, '"github-actions"')],
+      [DEPENDABOT_PATH, ...positionOf(text, '"uv"')],
+      [DEPENDABOT_PATH, ...positionOf(text, '"npm"')],
     ]);
     expect(found[1]!.message).toContain('/api');
     expect(found[0]!.severity).toBe('medium');
@@ -119,7 +107,7 @@ describe('OPS-07 security.txt', () => {
     expect(located({ [TXT]: 'Expires: 2027-06-01T00:00:00Z\n' }, 'OPS-07')).toEqual([[TXT, 1, 1]]);
     expect(located({ [TXT]: 'Contact: mailto:a@example.com\n' }, 'OPS-07')).toEqual([[TXT, 1, 1]]);
     const http = SECURITY_TXT.replace('https://example.com/security', 'http://example.com/security');
-    expect(located({ [TXT]: http }, 'OPS-07')).toEqual([[TXT, ...where(http, 'http://')]]);
+    expect(located({ [TXT]: http }, 'OPS-07')).toEqual([[TXT, ...positionOf(http, 'http://')]]);
   });
   it('flags an Expires that is not an RFC 3339 date-time, past, more than 366 days ahead, or repeated, at the value', () => {
     const expires = (value: string) => SECURITY_TXT.replace('2027-06-01T00:00:00.000Z', value);

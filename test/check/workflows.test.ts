@@ -1,20 +1,15 @@
 /** True-positive and true-negative fixtures for each GitHub workflow check, written inline. */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../support/cli.js';
 import { checkRepository } from '../../src/check/run.js';
 import { ALL_CHECKS, CHECK_FAMILIES } from '../../src/check/registry.js';
 import { getControl } from '../../src/controls/catalog.js';
-import { SHA, findingsFor, goodWorkflow, writeRepo } from './helpers.js';
+import { SHA, findingsFor, fixClockAt, goodWorkflow, positionOf, writeRepo } from './helpers.js';
 import { CI_WORKFLOW, CODEQL_WORKFLOW, NOW, SCORECARD_WORKFLOW, goodRepo, pin } from './ci-repo.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
-beforeEach(() => {
-  vi.setSystemTime(NOW);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+fixClockAt(NOW);
 
 function check(workflow: string, controlId: string, file = '.github/workflows/w.yml') {
   const dir = writeRepo({ [file]: workflow });
@@ -36,13 +31,6 @@ function ciFindings(edit: (text: string) => string, controlId: string) {
   return { text, found: repoFindings({ '.github/workflows/ci.yml': text }, controlId) };
 }
 
-/** 1-based [line, column] of the first occurrence of `needle` (plus `offset` characters) in `text`. */
-function where(text: string, needle: string, offset = 0): [number, number] {
-  const index = text.indexOf(needle);
-  if (index < 0) throw new Error(`not in the text: ${needle}`);
-  const before = text.slice(0, index + offset);
-  return [before.split('\n').length, index + offset - before.lastIndexOf('\n')];
-}
 
 const CI = '.github/workflows/ci.yml';
 const W = '.github/workflows/w.yml';
@@ -134,7 +122,7 @@ describe('CI-02 pinning', () => {
       jobKeys: '    container: node:22-bookworm\n    services:\n      db:\n        image: postgres:17\n      cache:\n        image: "redis:7@sha256:abc"\n',
     });
     const found = check(text, 'CI-02');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(text, 'node:22'), where(text, 'postgres:17'), where(text, '"redis')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(text, 'node:22'), positionOf(text, 'postgres:17'), positionOf(text, '"redis')]);
     expect(found[0]!.message).toContain('container of job job');
     expect(found[1]!.message).toContain('service db');
   });
@@ -209,7 +197,7 @@ describe('CI-05 script injection', () => {
 `;
     const text = workflow(steps, { on: 'pull_request_target' });
     const found = check(text, 'CI-05');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(text, '"$GITHUB_ENV"'), where(text, '${GITHUB_PATH}'), where(text, '$env:GITHUB_ENV')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(text, '"$GITHUB_ENV"'), positionOf(text, '${GITHUB_PATH}'), positionOf(text, '$env:GITHUB_ENV')]);
     expect(found[1]!.message).toContain('GITHUB_PATH');
     expect(check(workflow(steps, { on: '\n  workflow_run:\n    workflows: [ci]' }), 'CI-05')).toHaveLength(3);
   });
@@ -223,7 +211,7 @@ describe('CI-05 script injection', () => {
     const dir = writeRepo({ '.github/workflows/w.yml': text });
     dirs.push(dir);
     const result = checkRepository(dir);
-    expect(result.findings.filter((f) => f.controlId === 'CI-05').map((f) => [f.line, f.column])).toEqual([where(text, '$env:GITHUB_ENV')]);
+    expect(result.findings.filter((f) => f.controlId === 'CI-05').map((f) => [f.line, f.column])).toEqual([positionOf(text, '$env:GITHUB_ENV')]);
     expect(result.notes).toEqual([]);
     const windows = writeRepo({ '.github/workflows/w.yml': text.replace('      - shell: pwsh\n        run', '      - run').replace('ubuntu-24.04', 'windows-2025') });
     dirs.push(windows);
@@ -231,7 +219,7 @@ describe('CI-05 script injection', () => {
     const bash = writeRepo({ '.github/workflows/w.yml': text.replace('shell: pwsh', 'shell: bash') });
     dirs.push(bash);
     const notes = checkRepository(bash).notes;
-    expect(notes.map((note) => [note.line, note.column])).toEqual([where(text, '{ $sep')]);
+    expect(notes.map((note) => [note.line, note.column])).toEqual([positionOf(text, '{ $sep')]);
     expect(notes[0]!.message).toBe('run: script of job job not parsed as shell here (statements must be separated by &, ; or a newline): the commands of this line are not checked');
   });
   it('flags, under any trigger, a write of an env: variable set from event data, also through a here-document', () => {
@@ -246,7 +234,7 @@ describe('CI-05 script injection', () => {
 `;
     const text = workflow(steps, { on: 'pull_request' });
     const found = check(text, 'CI-05');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(text, '$GITHUB_ENV'), where(text, '"$GITHUB_ENV"')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(text, '$GITHUB_ENV'), positionOf(text, '"$GITHUB_ENV"')]);
     expect(found[0]!.message).toContain('$TITLE');
     expect(found[1]!.message).toContain('$BRANCH');
   });
@@ -275,17 +263,17 @@ ${harden}      - run: echo "SHA=$(git rev-parse HEAD)" >> $GITHUB_ENV
   });
   it('reports an inline untrusted expression written to GITHUB_ENV once, as the expression', () => {
     const text = workflow('      - run: echo "T=${{ github.event.issue.title }}" >> $GITHUB_ENV\n', { on: 'pull_request_target' });
-    expect(check(text, 'CI-05').map((f) => [f.line, f.column])).toEqual([where(text, '${{ github.event')]);
+    expect(check(text, 'CI-05').map((f) => [f.line, f.column])).toEqual([positionOf(text, '${{ github.event')]);
   });
 });
 
 describe('CI-06 OIDC and static cloud keys', () => {
   it('flags id-token: write at the top and in a job without an environment, at the key', () => {
     const top = workflow('      - run: make\n', { top: 'permissions:\n  contents: read\n  id-token: write\n' });
-    expect(check(top, 'CI-06').map((f) => [f.line, f.column])).toEqual([where(top, 'id-token')]);
+    expect(check(top, 'CI-06').map((f) => [f.line, f.column])).toEqual([positionOf(top, 'id-token')]);
     const job = workflow('      - run: ./publish.sh\n', { jobKeys: '    permissions:\n      contents: read\n      id-token: write\n' });
     const found = check(job, 'CI-06');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(job, 'id-token')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(job, 'id-token')]);
     expect(found[0]!.message).toContain('no environment');
   });
   it('accepts id-token: write in a job with an environment (string or mapping) and in an attestation job', () => {
@@ -315,11 +303,11 @@ describe('CI-06 OIDC and static cloud keys', () => {
     const text = workflow(steps, { jobKeys: '    environment: production\n' });
     const found = check(text, 'CI-06');
     expect(found.map((f) => [f.line, f.column])).toEqual([
-      where(text, '${{ secrets.AWS_ACCESS_KEY_ID'),
-      where(text, '${{ secrets.AZURE'),
-      where(text, "'${{ secrets.SERVICE_KEY"),
-      where(text, '${{ secrets.PROD_AWS'),
-      where(text, "${{ secrets['GCP"),
+      positionOf(text, '${{ secrets.AWS_ACCESS_KEY_ID'),
+      positionOf(text, '${{ secrets.AZURE'),
+      positionOf(text, "'${{ secrets.SERVICE_KEY"),
+      positionOf(text, '${{ secrets.PROD_AWS'),
+      positionOf(text, "${{ secrets['GCP"),
     ]);
     expect(found[0]!.message).toContain('aws-access-key-id, aws-secret-access-key');
   });
@@ -370,7 +358,7 @@ ${harden}      - uses: ${pin('azure/login')}
 ${harden}      - run: ./scripts/release.sh
 `;
     const found = check(text, 'CI-07');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(text, 'pages:'), where(text, 'ship:'), where(text, 'infra:'), where(text, 'cloud:'), where(text, 'release-web:')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(text, 'pages:'), positionOf(text, 'ship:'), positionOf(text, 'infra:'), positionOf(text, 'cloud:'), positionOf(text, 'release-web:')]);
     expect(found.map((f) => f.message)).toEqual([
       expect.stringContaining('uses actions/deploy-pages'),
       expect.stringContaining('runs npm run deploy:prod'),
@@ -431,7 +419,7 @@ describe('CI-09 CodeQL', () => {
     const dir = writeRepo(goodRepo({ '.github/workflows/codeql.yml': codeql }));
     dirs.push(dir);
     const found = findingsFor(dir, 'CI-09');
-    expect(found.map((f) => [f.file, f.line, f.column])).toEqual([['.github/workflows/codeql.yml', ...where(codeql, "'python'")]]);
+    expect(found.map((f) => [f.file, f.line, f.column])).toEqual([['.github/workflows/codeql.yml', ...positionOf(codeql, "'python'")]]);
     expect(found[0]!.message).toContain('actions, javascript-typescript');
   });
   it('needs only what the repository contains; accepts lists, aliases, matrix lists and automatic detection', () => {
@@ -453,17 +441,17 @@ describe('CI-10 pull request gates', () => {
   });
   it('flags a dependency review that cannot block, at the setting', () => {
     const severity = ciFindings((t) => t.replace("if: github.event_name == 'pull_request'", "with:\n          fail-on-severity: critical"), 'CI-10');
-    expect(severity.found).toEqual([[CI, ...where(severity.text, 'critical')]]);
+    expect(severity.found).toEqual([[CI, ...positionOf(severity.text, 'critical')]]);
     const warn = ciFindings((t) => t.replace("if: github.event_name == 'pull_request'", 'with:\n          warn-only: true'), 'CI-10');
-    expect(warn.found).toEqual([[CI, ...where(warn.text, 'warn-only: true', 11)]]);
+    expect(warn.found).toEqual([[CI, ...positionOf(warn.text, 'warn-only: true', { offset: 11 })]]);
     const continues = ciFindings((t) => t.replace("if: github.event_name == 'pull_request'", 'continue-on-error: true'), 'CI-10');
-    expect(continues.found).toEqual([[CI, ...where(continues.text, 'continue-on-error: true', 19)]]);
+    expect(continues.found).toEqual([[CI, ...positionOf(continues.text, 'continue-on-error: true', { offset: 19 })]]);
   });
   it('flags trivy scans that never fail, at the scan, and missing ones at line 1', () => {
     const image = ciFindings((t) => t.replace('--exit-code=1', '--exit-code=0'), 'CI-10');
-    expect(image.found).toEqual([[CI, ...where(image.text, 'trivy image')]]);
+    expect(image.found).toEqual([[CI, ...positionOf(image.text, 'trivy image')]]);
     const severity = ciFindings((t) => t.replace('--severity CRITICAL,HIGH', '--severity CRITICAL'), 'CI-10');
-    expect(severity.found).toEqual([[CI, ...where(severity.text, 'trivy config')]]);
+    expect(severity.found).toEqual([[CI, ...positionOf(severity.text, 'trivy config')]]);
     expect(ciFindings((t) => t.replace(/      - name: config scan\n.*\n/, ''), 'CI-10').found).toEqual([[CI, 1, 1]]);
   });
   it('accepts trufflehog, the trivy action gating with defaults, and needs no trivy without Dockerfile or compose file', () => {
@@ -496,11 +484,11 @@ describe('CI-11 SBOM', () => {
 describe('CI-12 provenance', () => {
   it('flags a push without any attestation, at the push', () => {
     const { text, found } = ciFindings((t) => t.replace(/      - uses: actions\/attest-build-provenance[\s\S]*?push-to-registry: true\n/, ''), 'CI-12');
-    expect(found).toEqual([[CI, ...where(text, "${{ github.event_name == 'push' }}")]]);
+    expect(found).toEqual([[CI, ...positionOf(text, "${{ github.event_name == 'push' }}")]]);
   });
   it('flags a deploy job that needs a pushing job and does not verify, at the job key', () => {
     const { text, found } = ciFindings((t) => t.replace(/      - run: gh attestation verify.*\n        env:\n.*\n/, ''), 'CI-12');
-    expect(found).toEqual([[CI, ...where(text, 'release:')]]);
+    expect(found).toEqual([[CI, ...positionOf(text, 'release:')]]);
   });
   it('accepts a docker push attested with cosign, and workflows that push nothing', () => {
     const cosign = ciFindings(
@@ -520,7 +508,7 @@ describe('CI-14 harden-runner', () => {
   it('flags a job whose first step is not harden-runner, at that step', () => {
     const text = `name: w\non: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: make\n  b:\n    runs-on: ubuntu-24.04\n    steps:\n      - name: first\n        run: make\n${harden}`;
     const found = check(text, 'CI-14');
-    expect(found.map((f) => [f.line, f.column])).toEqual([where(text, 'run: make'), where(text, 'name: first')]);
+    expect(found.map((f) => [f.line, f.column])).toEqual([positionOf(text, 'run: make'), positionOf(text, 'name: first')]);
     expect(found[0]!.message).toContain('does not start with');
     expect(found[1]!.message).toContain('not the first step');
     expect(found[0]!.severity).toBe('medium');
@@ -584,19 +572,19 @@ describe('CI-16 ad-hoc installs', () => {
   });
   it('finds commands inside multi-line scripts at their own line and column', () => {
     const text = workflow('      - run: |\n          set -eu\n          if true; then\n            pip install httpx\n          fi\n');
-    expect(check(text, 'CI-16').map((f) => [f.line, f.column])).toEqual([where(text, 'pip install httpx')]);
+    expect(check(text, 'CI-16').map((f) => [f.line, f.column])).toEqual([positionOf(text, 'pip install httpx')]);
   });
   it('reads a package or module given through env:', () => {
     const exact = workflow('      - env:\n          PKG: create-secure-stack@1.2.3\n          TOOL: golang.org/x/vuln/cmd/govulncheck@latest\n        run: |\n          npx --yes --package "$PKG" -- secure-stack check .\n          go run "$TOOL" ./...\n');
-    expect(check(exact, 'CI-16').map((f) => [f.line, f.column])).toEqual([where(exact, 'go run')]);
+    expect(check(exact, 'CI-16').map((f) => [f.line, f.column])).toEqual([positionOf(exact, 'go run')]);
     const loose = exact.replace('@1.2.3', '');
-    expect(check(loose, 'CI-16').map((f) => [f.line, f.column])).toEqual([where(loose, 'npx --yes'), where(loose, 'go run')]);
+    expect(check(loose, 'CI-16').map((f) => [f.line, f.column])).toEqual([positionOf(loose, 'npx --yes'), positionOf(loose, 'go run')]);
   });
   it('does not read scripts of a python or node shell as shell commands', () => {
     const text = workflow("      - shell: python\n        run: print('pip install requests')\n      - run: npm install\n").replace('jobs:\n', 'defaults:\n  run:\n    shell: node {0}\njobs:\n');
     expect(check(text, 'CI-16')).toEqual([]);
     const bash = text.replace('shell: node {0}', 'shell: bash');
-    expect(check(bash, 'CI-16').map((f) => [f.line, f.column])).toEqual([where(bash, 'npm install')]);
+    expect(check(bash, 'CI-16').map((f) => [f.line, f.column])).toEqual([positionOf(bash, 'npm install')]);
   });
   it('accepts lockfile installs, exact versions, local projects and non-installs', () => {
     const steps = accepted.map((command) => `      - run: '${command.replace(/'/g, "''")}'\n`).join('');

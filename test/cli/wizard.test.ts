@@ -1,41 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { runWizard } from '../../src/cli/wizard.js';
 import { CancelledError } from '../../src/errors.js';
 import { parseManifest } from '../../src/manifest/manifest.js';
-import { makeTempDir, removeDir, TEST_ENV } from '../support/cli.js';
-import { FakeTerminal, KEYS } from '../support/streams.js';
+import { makeTempDir, removeDir } from '../support/cli.js';
+import { capturedIO, FakeTerminal, KEYS } from '../support/streams.js';
 
 let cwd: string;
 beforeEach(() => {
   cwd = makeTempDir();
 });
 afterEach(() => removeDir(cwd));
-
-function sink(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      stream.text += chunk.toString();
-      callback();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
-
-function io(): CliIO & { stdout: ReturnType<typeof sink>; stderr: ReturnType<typeof sink> } {
-  return {
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    stdout: sink(),
-    stderr: sink(),
-    env: { ...process.env, ...TEST_ENV },
-    cwd,
-  } as never;
-}
 
 const DEFAULTS = {
   layers: ['api', 'web', 'db', 'containers', 'ci', 'docs'] as const,
@@ -111,7 +88,7 @@ describe('wizard through streams', () => {
 describe('new, interactively', () => {
   it('writes the project and prints the equivalent non-interactive command', async () => {
     const terminal = new FakeTerminal();
-    const cli = io();
+    const cli = capturedIO(cwd);
     const run = main(['new', 'wizard-app', '--no-git'], cli, { wizardStreams: terminal });
     await terminal.answer('Layers to generate', KEYS.enter);
     await terminal.answer('Multi-tenant', KEYS.enter);
@@ -131,7 +108,7 @@ describe('new, interactively', () => {
 
   it('cancel exits 130 and writes nothing', async () => {
     const terminal = new FakeTerminal();
-    const cli = io();
+    const cli = capturedIO(cwd);
     const run = main(['new', 'cancelled-app', '--no-git'], cli, { wizardStreams: terminal });
     await terminal.answer('Layers to generate', KEYS.enter);
     await terminal.answer('Multi-tenant', KEYS.ctrlC);

@@ -2,12 +2,11 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkRepository } from '../../src/check/run.js';
 import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { listFiles, makeTempDir, TEST_ENV } from '../support/cli.js';
+import { capturedIO } from '../support/streams.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -25,17 +24,6 @@ export function fixtureRepo(name: string): string {
   return dir;
 }
 
-function sink(): Writable & { text: string } {
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      stream.text += chunk.toString();
-      callback();
-    },
-  }) as Writable & { text: string };
-  stream.text = '';
-  return stream;
-}
-
 export interface AddRun {
   exitCode: number;
   stdout: string;
@@ -43,14 +31,8 @@ export interface AddRun {
 }
 
 export async function runAddIn(dir: string, args: string[]): Promise<AddRun> {
-  const io = {
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    stdout: sink(),
-    stderr: sink(),
-    env: { ...process.env, ...TEST_ENV },
-    cwd: dir,
-  };
-  const exitCode = await main(['add', ...args], io as unknown as CliIO);
+  const io = capturedIO(dir);
+  const exitCode = await main(['add', ...args], io);
   return { exitCode, stdout: io.stdout.text, stderr: io.stderr.text };
 }
 

@@ -10,6 +10,7 @@ import { MANIFEST_FILE, parseManifest, serializeManifest } from '../../src/manif
 import { renderInputFromManifest, renderProject, type RenderedProject, type RenderInput } from '../../src/pipeline/generate.js';
 import { UsageError } from '../../src/errors.js';
 import { TEST_GENERATED_ON, fakeBaseImageDigests, testAnswers } from '../support/project.js';
+import { thrownBy } from '../support/errors.js';
 
 const PINNED_FILES = ['api/Dockerfile', 'web/Dockerfile', 'compose.yaml'];
 
@@ -34,16 +35,6 @@ const fileText = (project: RenderedProject, filePath: string): string => {
 /** Every rendered file as path → text, to compare two renders whole. */
 const allFiles = (project: RenderedProject): Record<string, string> =>
   Object.fromEntries(project.files.map((file) => [file.path, file.content.toString('utf8')]));
-
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  return expect.fail('expected a UsageError, but nothing was thrown');
-}
 
 describe('the manifest records the digests of --pin-digests', () => {
   it('writes each base image reference with its digest, sorted by reference', () => {
@@ -125,7 +116,7 @@ describe('parseManifest refuses malformed digests with file:line:col', () => {
       const edited = pinnedText.replace(`  ${node}: ${digests[node]}`, `  ${node}: ${JSON.stringify(bad)}`);
       expect(edited).not.toBe(pinnedText);
       const line = edited.split('\n').findIndex((text) => text.startsWith(`  ${node}: `)) + 1;
-      expect(usageError(() => parseManifest(edited)).message, bad).toMatch(new RegExp(`^\\${MANIFEST_FILE}:${line}:\\d+: baseImageDigests\\..*: must be sha256:<64 hex>$`));
+      expect(thrownBy(UsageError, () => parseManifest(edited)).message, bad).toMatch(new RegExp(`^\\${MANIFEST_FILE}:${line}:\\d+: baseImageDigests\\..*: must be sha256:<64 hex>$`));
     }
   });
 
@@ -133,7 +124,7 @@ describe('parseManifest refuses malformed digests with file:line:col', () => {
     for (const bad of [`${node}@${digests[node]}`, 'node']) {
       const edited = pinnedText.replace(`  ${node}: `, `  ${JSON.stringify(bad)}: `);
       expect(edited).not.toBe(pinnedText);
-      expect(usageError(() => parseManifest(edited)).message, bad).toMatch(/^\.secure-stack\.yaml:\d+:\d+: baseImageDigests.*must be an image name:tag without a digest$/);
+      expect(thrownBy(UsageError, () => parseManifest(edited)).message, bad).toMatch(/^\.secure-stack\.yaml:\d+:\d+: baseImageDigests.*must be an image name:tag without a digest$/);
     }
   });
 });

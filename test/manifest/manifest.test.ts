@@ -11,6 +11,7 @@ import { UsageError } from '../../src/errors.js';
 import { LAYERS } from '../../src/layers/registry.js';
 import { MANIFEST_FILE, parseManifest, serializeManifest, type Manifest } from '../../src/manifest/manifest.js';
 import { renderProject, type RenderedProject } from '../../src/pipeline/generate.js';
+import { thrownBy } from '../support/errors.js';
 
 const GENERATED_ON = '2026-11-27';
 const HEADER_LINES = [
@@ -22,17 +23,6 @@ const HEADER_LINES = [
 async function render(overrides: Partial<Answers> = {}, generatedOn = GENERATED_ON): Promise<RenderedProject> {
   const answers = finaliseAnswers({ ...defaultAnswers('demo'), ...overrides });
   return renderProject({ answers, presets: [{ name: 'default', builtin: true }], generatedOn });
-}
-
-/** The UsageError `fn` throws. */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return error as UsageError;
-  }
-  return expect.fail('expected a UsageError, but nothing was thrown');
 }
 
 /** 1-based line and column of the first occurrence of `needle` in `text`. */
@@ -140,58 +130,58 @@ describe('the serialized text', () => {
 describe('parseManifest refuses a bad manifest with file:line:col', () => {
   it('an unknown top-level key', () => {
     const edited = text.replace('templateVersion:', 'templateVersio: 1\ntemplateVersion:');
-    const error = usageError(() => parseManifest(edited));
+    const error = thrownBy(UsageError, () => parseManifest(edited));
     expect(error.message).toBe(`${MANIFEST_FILE}:${position(edited, 'templateVersio:')}: unknown key "templateVersio"`);
   });
 
   it('an unknown key inside answers', () => {
     const edited = text.replace('  multiTenant: true', '  multiTenent: true\n  multiTenant: true');
-    const error = usageError(() => parseManifest(edited, 'repo/.secure-stack.yaml'));
+    const error = thrownBy(UsageError, () => parseManifest(edited, 'repo/.secure-stack.yaml'));
     expect(error.message).toBe(`repo/.secure-stack.yaml:${position(edited, 'multiTenent')}: unknown key "multiTenent"`);
   });
 
   it('a bad sha256', () => {
     const hash = project.manifest.files['README.md']!.sha256;
     const edited = text.replace(`sha256: ${hash}`, `sha256: ${hash.slice(0, 63)}G`);
-    const error = usageError(() => parseManifest(edited));
+    const error = thrownBy(UsageError, () => parseManifest(edited));
     expect(error.message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: files\.README\.md\.sha256: must be a hex SHA-256$/);
     expect(error.message.startsWith(`${MANIFEST_FILE}:${position(edited, `${hash.slice(0, 63)}G`).split(':')[0]}:`)).toBe(true);
   });
 
   it('an upper-case or short sha256', () => {
     const hash = project.manifest.files['README.md']!.sha256;
-    expect(usageError(() => parseManifest(text.replace(hash, hash.toUpperCase()))).message).toMatch(/sha256: must be a hex SHA-256$/);
-    expect(usageError(() => parseManifest(text.replace(hash, hash.slice(1)))).message).toMatch(/sha256: must be a hex SHA-256$/);
+    expect(thrownBy(UsageError, () => parseManifest(text.replace(hash, hash.toUpperCase()))).message).toMatch(/sha256: must be a hex SHA-256$/);
+    expect(thrownBy(UsageError, () => parseManifest(text.replace(hash, hash.slice(1)))).message).toMatch(/sha256: must be a hex SHA-256$/);
   });
 
   it('a wrong schemaVersion', () => {
     const edited = text.replace('schemaVersion: 1\n', 'schemaVersion: 2\n');
-    const error = usageError(() => parseManifest(edited));
+    const error = thrownBy(UsageError, () => parseManifest(edited));
     expect(error.message).toMatch(new RegExp(`^\\.secure-stack\\.yaml:${position(edited, 'schemaVersion')}: schemaVersion: `));
   });
 
   it('a file attributed to an unknown layer', () => {
     const edited = text.replace('    layer: base\n', '    layer: mobile\n');
-    expect(usageError(() => parseManifest(edited)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: files\.\.editorconfig\.layer: /);
+    expect(thrownBy(UsageError, () => parseManifest(edited)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: files\.\.editorconfig\.layer: /);
   });
 
   it('invalid answers, with the answer named', () => {
     const edited = text.replace('  cloud: none\n', '  cloud: mainframe\n');
-    const error = usageError(() => parseManifest(edited));
+    const error = thrownBy(UsageError, () => parseManifest(edited));
     expect(error.message).toMatch(new RegExp(`^\\.secure-stack\\.yaml:${position(edited, 'cloud: mainframe').split(':')[0]}:\\d+: answers\\.cloud: `));
   });
 
   it('bad YAML', () => {
     const unclosed = `${text}extra: [unclosed\n`;
-    expect(usageError(() => parseManifest(unclosed)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: invalid YAML: /);
+    expect(thrownBy(UsageError, () => parseManifest(unclosed)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: invalid YAML: /);
     const duplicate = `${text}generatedOn: ${GENERATED_ON}\n`;
-    expect(usageError(() => parseManifest(duplicate)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: invalid YAML: /);
+    expect(thrownBy(UsageError, () => parseManifest(duplicate)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: invalid YAML: /);
     const badIndent = text.replace('tool:\n  name:', 'tool:\n name:\n  name:');
-    expect(usageError(() => parseManifest(badIndent)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: /);
+    expect(thrownBy(UsageError, () => parseManifest(badIndent)).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: /);
   });
 
   it('an empty or non-mapping document', () => {
-    expect(usageError(() => parseManifest('')).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: /);
-    expect(usageError(() => parseManifest('- a\n- b\n')).message).toMatch(/^\.secure-stack\.yaml:1:1: /);
+    expect(thrownBy(UsageError, () => parseManifest('')).message).toMatch(/^\.secure-stack\.yaml:\d+:\d+: /);
+    expect(thrownBy(UsageError, () => parseManifest('- a\n- b\n')).message).toMatch(/^\.secure-stack\.yaml:1:1: /);
   });
 });

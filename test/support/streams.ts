@@ -1,5 +1,35 @@
-/** A fake terminal for driving the clack wizard through streams: type a key once a prompt has appeared. */
+/**
+ * Streams for running the CLI in-process: what it prints kept as text, and a fake terminal for driving the
+ * clack wizard (type a key once a prompt has appeared).
+ */
 import { PassThrough, Writable } from 'node:stream';
+import type { CliIO } from '../../src/cli/output.js';
+import { TEST_ENV } from './cli.js';
+
+/** A writable stream that keeps everything written to it in `text`. */
+export function textSink(): Writable & { text: string } {
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      stream.text += chunk.toString();
+      callback();
+    },
+  }) as Writable & { text: string };
+  stream.text = '';
+  return stream;
+}
+
+export type CapturedIO = CliIO & { stdout: ReturnType<typeof textSink>; stderr: ReturnType<typeof textSink> };
+
+/** The CLI's streams for `main` run in `cwd`: stdin is not a terminal, stdout and stderr are kept as text, the test environment. */
+export function capturedIO(cwd: string): CapturedIO {
+  return {
+    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    stdout: textSink(),
+    stderr: textSink(),
+    env: { ...process.env, ...TEST_ENV },
+    cwd,
+  };
+}
 
 export class FakeTerminal {
   readonly input = new PassThrough();

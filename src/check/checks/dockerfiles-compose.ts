@@ -11,6 +11,7 @@
 import { Add, Arg, Cmd, DockerfileParser, Entrypoint, Env, From, Healthcheck, Run, Shell, User, type Instruction } from 'dockerfile-ast';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Location } from '../finding.js';
+import { lineLocator, lineStarts } from '../line-index.js';
 import type { CheckFamily, CheckSpec, Emitter, FindingOptions, RepositoryView, SourceFile } from '../registry.js';
 import { commandOf, parseDockerRun, type ShellScript, type ShellWord } from '../shell.js';
 import { deref, itemsOf, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
@@ -85,6 +86,8 @@ interface ParsedDockerfile {
   /** The escape character (`\`, or what a `# escape=` directive chose): it also continues lines. */
   escape: string;
   lineStarts: number[];
+  /** Location of an offset in the file's text. */
+  locate: (offset: number) => Location;
   /** The shell script of each shell-form RUN, parsed once. */
   scripts: Map<Run, ShellScript | undefined>;
 }
@@ -94,30 +97,12 @@ function pos(file: SourceFile, position: { line: number; character: number }): L
   return { file: file.path, line: position.line + 1, column: position.character + 1 };
 }
 
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i += 1) if (text[i] === '\n') starts.push(i + 1);
-  return starts;
-}
-
 function offsetOf(dockerfile: ParsedDockerfile, position: { line: number; character: number }): number {
   return (dockerfile.lineStarts[position.line] ?? dockerfile.file.text.length) + position.character;
 }
 
-function locationOfOffset(dockerfile: ParsedDockerfile, offset: number): Location {
-  const starts = dockerfile.lineStarts;
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid]! <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { file: dockerfile.file.path, line: low + 1, column: offset - starts[low]! + 1 };
-}
-
 function wordAt(dockerfile: ParsedDockerfile, word: ShellWord): Location {
-  return locationOfOffset(dockerfile, word.start);
+  return dockerfile.locate(word.start);
 }
 
 function stagesOf(instructions: Instruction[]): { preamble: Instruction[]; stages: Stage[] } {
@@ -720,7 +705,7 @@ const ctr06: DockerfileCheck = {
       if (pipe !== undefined) {
         const shell = shellAt(dockerfile, index, run);
         if (!NOT_POSIX_SHELLS.test(basename(shell[0] ?? '')) && !setsPipefail(shell) && !scriptSetsPipefail(script)) {
-          report(locationOfOffset(dockerfile, pipe), `RUN pipes commands under ${shell[0] ?? '/bin/sh'} without -o pipefail: only the last command's failure fails the build`);
+          report(dockerfile.locate(pipe), `RUN pipes commands under ${shell[0] ?? '/bin/sh'} without -o pipefail: only the last command's failure fails the build`);
         }
       }
       for (const install of installsOf(script)) {
@@ -895,7 +880,8 @@ function readDockerfile(file: SourceFile, emit: Pick<Emitter, 'note'>): ParsedDo
     parsed.set(file, null);
     return undefined;
   }
-  const dockerfile: ParsedDockerfile = { file, preamble, stages, escape: document.getEscapeCharacter(), lineStarts: lineStartsOf(file.text), scripts: new Map() };
+  const starts = lineStarts(file.text);
+  const dockerfile: ParsedDockerfile = { file, preamble, stages, escape: document.getEscapeCharacter(), lineStarts: starts, locate: lineLocator(file.path, file.text, starts), scripts: new Map() };
   parsed.set(file, dockerfile);
   return dockerfile;
 }
@@ -945,7 +931,7 @@ function noteShellErrors(dockerfile: ParsedDockerfile, emit: Pick<Emitter, 'note
     // Under SHELL ["pwsh", …] or cmd, a script that is not POSIX shell is expected.
     if (first === undefined || NOT_POSIX_SHELLS.test(basename(shellAt(dockerfile, index, run)[0] ?? ''))) continue;
     const others = more.length === 0 ? '' : ` and ${more.length} other line${more.length === 1 ? '' : 's'}`;
-    emit.note({ ...locationOfOffset(dockerfile, first.offset), message: `RUN not parsed as shell here (${first.message}): the commands of this shell line (and the lines continuing it)${others} are not checked` });
+    emit.note({ ...dockerfile.locate(first.offset), message: `RUN not parsed as shell here (${first.message}): the commands of this shell line (and the lines continuing it)${others} are not checked` });
   }
 }
 

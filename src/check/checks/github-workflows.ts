@@ -315,24 +315,39 @@ export function workflowRoot(path: string): string {
   return path.slice(0, path.lastIndexOf('.github/workflows/'));
 }
 
-/** Each directory with workflows, with its workflow paths in path order. */
-export function workflowRoots(paths: Iterable<string>): Map<string, string[]> {
-  const roots = new Map<string, string[]>();
+/** A directory with workflows (the repository, or a project nested in it), with what belongs to it. */
+export interface WorkflowRoot {
+  /** The directory, with a trailing slash ('' for the checked root). */
+  root: string;
+  /** Its workflow paths, in path order. */
+  workflows: string[];
+  /** Line 1 of the first workflow: where a finding about something missing points. */
+  firstWorkflow: Location;
+  /** The paths under it and not under another root nested in it. */
+  paths: string[];
+}
+
+/** Each directory with workflows, in path order. */
+export function workflowRoots(paths: ReadonlySet<string>): WorkflowRoot[] {
+  const byRoot = new Map<string, string[]>();
   for (const path of paths) {
     if (!isWorkflowPath(path)) continue;
     const root = workflowRoot(path);
-    const workflows = roots.get(root);
-    if (workflows === undefined) roots.set(root, [path]);
+    const workflows = byRoot.get(root);
+    if (workflows === undefined) byRoot.set(root, [path]);
     else workflows.push(path);
   }
-  for (const workflows of roots.values()) workflows.sort();
-  return new Map([...roots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** The paths that belong to `root`: under it, and not under another root nested in it. */
-export function pathsOfRoot(root: string, roots: Iterable<string>, paths: Iterable<string>): string[] {
-  const nested = [...roots].filter((other) => other !== root && other.startsWith(root));
-  return [...paths].filter((path) => path.startsWith(root) && !nested.some((other) => path.startsWith(other)));
+  const roots = [...byRoot.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return roots.map((root) => {
+    const workflows = byRoot.get(root)!.sort();
+    const nested = roots.filter((other) => other !== root && other.startsWith(root));
+    return {
+      root,
+      workflows,
+      firstWorkflow: { file: workflows[0]!, line: 1, column: 1 },
+      paths: [...paths].filter((path) => path.startsWith(root) && !nested.some((other) => path.startsWith(other))),
+    };
+  });
 }
 
 interface RepositoryScope {
@@ -1025,12 +1040,10 @@ function finishWorkflows(files: readonly SourceFile[], emit: Emitter, repository
     }
     if (facts !== undefined) factsByPath.set(file.path, facts);
   }
-  const roots = workflowRoots(repository.paths);
-  for (const [root, workflows] of roots) {
-    const paths = pathsOfRoot(root, roots.keys(), repository.paths);
+  for (const { root, workflows, firstWorkflow, paths } of workflowRoots(repository.paths)) {
     const scope: RepositoryScope = {
       root,
-      firstWorkflow: { file: workflows[0]!, line: 1, column: 1 },
+      firstWorkflow,
       facts: workflows.map((path) => factsByPath.get(path)).filter((facts): facts is WorkflowFacts => facts !== undefined),
       paths,
       hasDockerfiles: paths.some(isDockerfilePath),

@@ -18,6 +18,7 @@ import { parseSync } from 'oxc-parser';
 import type * as ast from 'oxc-parser';
 import type { Severity } from '../../controls/catalog.js';
 import type { Location } from '../finding.js';
+import { lineLocator } from '../line-index.js';
 import type { CheckFamily, CheckSpec, Emitter, RepositoryView, SourceFile } from '../registry.js';
 import { readNextConfig, type ConfigReport } from './nextjs/config.js';
 import { cspProblems, parseCsp } from './nextjs/csp.js';
@@ -27,7 +28,6 @@ import {
   dirname,
   functionDirectives,
   joinPath,
-  lineLocator,
   ModuleGraph,
   patternNames,
   propertyName,

@@ -14,6 +14,7 @@
  */
 import { loadModule, parseSync } from 'libpg-query';
 import type { Location } from '../finding.js';
+import { byteLineLocator } from '../line-index.js';
 import type { CheckFamily, CheckSpec, Emitter, SourceFile } from '../registry.js';
 
 // The parser is WebAssembly; it is loaded once, when the checks are first imported (`check` only), so that
@@ -133,44 +134,6 @@ export function sanitizePsql(text: string): string {
     } else i += 1;
   }
   return out.join('');
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i += 1) if (text[i] === '\n') starts.push(i + 1);
-  return starts;
-}
-
-/** Maps UTF-8 byte offsets of `text` to 1-based lines and columns (columns count UTF-16 units, as editors do). */
-function locator(path: string, text: string): (byteOffset: number) => Location {
-  const starts = lineStarts(text);
-  const ascii = !/[^\x00-\x7f]/.test(text);
-  let byteToIndex: Int32Array | undefined;
-  if (!ascii) {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    byteToIndex = new Int32Array(bytes + 1);
-    let byte = 0;
-    for (let i = 0; i < text.length; i += 1) {
-      const code = text.codePointAt(i)!;
-      const size = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-      for (let k = 0; k < size; k += 1) byteToIndex[byte + k] = i;
-      byte += size;
-      if (code >= 0x10000) i += 1;
-    }
-    byteToIndex[bytes] = text.length;
-  }
-  return (byteOffset) => {
-    const clamped = Math.max(0, byteOffset);
-    const index = byteToIndex ? (byteToIndex[Math.min(clamped, byteToIndex.length - 1)] ?? text.length) : Math.min(clamped, text.length);
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= index) low = mid;
-      else high = mid - 1;
-    }
-    return { file: path, line: low + 1, column: index - starts[low]! + 1 };
-  };
 }
 
 /** The byte offset of the first token at or after `byteOffset` (whitespace and comments skipped). */
@@ -929,7 +892,7 @@ function readHba(file: SourceFile, emit: Emitter): ConfLine[] {
 
 function readSql(file: SourceFile, emit: Pick<Emitter, 'note'>): SqlScript | undefined {
   const text = sanitizePsql(file.text);
-  const at = locator(file.path, text);
+  const at = byteLineLocator(file.path, text);
   const bytes = Buffer.from(text, 'utf8');
   let parsed: { stmts?: Array<{ stmt?: unknown; stmt_location?: number }> };
   try {

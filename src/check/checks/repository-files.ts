@@ -15,7 +15,7 @@ import type { Location } from '../finding.js';
 import type { CheckFamily, CheckSpec, Emitter, RepositoryView, RunContext, SourceFile } from '../registry.js';
 import { deref, nodeAt, pairOf, parseYamlMapping, text, valueOf, type YamlFile } from '../yaml-nodes.js';
 import { isComposePath, isDockerfilePath } from './dockerfiles-compose.js';
-import { pathsOfRoot, workflowRoots } from './github-workflows.js';
+import { workflowRoots } from './github-workflows.js';
 
 const DEPENDABOT_NAMES = ['.github/dependabot.yml', '.github/dependabot.yaml'];
 /** Where GitHub looks for CODEOWNERS, in its order: the first one found is the one it uses. */
@@ -335,14 +335,8 @@ function scanRepositoryFile(file: SourceFile, emit: Emitter, run: RunContext): v
 
 function finishRepositoryFiles(files: readonly SourceFile[], emit: Emitter, repository: RepositoryView): void {
   const byPath = new Map(files.map((file) => [file.path, file]));
-  const roots = workflowRoots(repository.paths);
-  for (const [root, workflows] of roots) {
-    const scope: Repository = {
-      root,
-      firstWorkflow: { file: workflows[0]!, line: 1, column: 1 },
-      paths: pathsOfRoot(root, roots.keys(), repository.paths).map((path) => path.slice(root.length)),
-      files: byPath,
-    };
+  for (const { root, firstWorkflow, paths } of workflowRoots(repository.paths)) {
+    const scope: Repository = { root, firstWorkflow, paths: paths.map((path) => path.slice(root.length)), files: byPath };
     for (const check of CHECKS) check.finishRepository?.(scope, (location, message) => emit.finding(check.controlId, location, message), emit);
   }
 }

@@ -5,8 +5,8 @@
  * service takes from a `<<:` merge count as set. Flow-style services and lists are left alone (noted).
  */
 import { isMap, isScalar, isSeq } from 'yaml';
-import { finishEdit, type EditResult, type Insertion } from './text.js';
-import { appendToMap, appendToSeq, hasKey, indentStep, isBlockSeq, linesAt, pairIn, parseYamlForEdit, resolve, scalarText } from './yaml-splice.js';
+import type { EditResult, Insertion } from './text.js';
+import { appendToMap, appendToSeq, finishYamlEdit, hasKey, indentStep, isBlockSeq, linesAt, pairIn, parseYamlForEdit, resolve, scalarText } from './yaml-splice.js';
 
 export const COMPOSE_HARDENING_COMMENT =
   '# added by secure-stack add (CTR-08/09/10): if this service must write to its filesystem, mount a tmpfs or volume at that path';
@@ -71,12 +71,5 @@ export function editCompose(text: string): EditResult {
     if (lines.length > 0) insertions.push(linesAt(yaml, place.offset, [`${place.indent}${COMPOSE_HARDENING_COMMENT}`, ...lines]));
     if (added.length > 0) changes.push(`service ${name}: added ${added.join(', ')}`);
   }
-  const result = finishEdit(text, insertions, changes, notes);
-  return result.kind === 'edited' ? reparsed(result) : result;
-}
-
-/** The edited text must still be YAML (a misjudged indentation would otherwise be written). */
-function reparsed(result: Extract<EditResult, { kind: 'edited' }>): EditResult {
-  const check = parseYamlForEdit(result.text);
-  return 'error' in check ? { kind: 'unsafe', reason: `the edit would not parse: ${check.error}` } : result;
+  return finishYamlEdit(text, insertions, changes, notes);
 }

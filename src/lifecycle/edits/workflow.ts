@@ -9,8 +9,8 @@
  * known push action) is left alone: it needs its credentials.
  */
 import { isMap, isScalar, isSeq } from 'yaml';
-import { lineStart, finishEdit, type EditResult, type Insertion } from './text.js';
-import { appendToMap, hasKey, indentStep, isBlockMap, linesAt, pairIn, parseYamlForEdit, resolve, scalarText, type ParsedYaml } from './yaml-splice.js';
+import { lineStart, type EditResult, type Insertion } from './text.js';
+import { appendToMap, finishYamlEdit, hasKey, indentStep, isBlockMap, linesAt, pairIn, parseYamlForEdit, resolve, scalarText, type ParsedYaml } from './yaml-splice.js';
 
 const PUSHING_ACTIONS = ['stefanzweifel/git-auto-commit-action', 'ad-m/github-push-action', 'peter-evans/create-pull-request', 'EndBug/add-and-commit'];
 
@@ -76,10 +76,7 @@ export function editWorkflow(text: string): EditResult {
       changes.push(`job ${jobName(job.key)}: checkout persist-credentials: false`);
     }
   }
-  const result = finishEdit(text, insertions, changes, notes);
-  if (result.kind !== 'edited') return result;
-  const check = parseYamlForEdit(result.text);
-  return 'error' in check ? { kind: 'unsafe', reason: `the edit would not parse: ${check.error}` } : result;
+  return finishYamlEdit(text, insertions, changes, notes);
 }
 
 function jobName(key: unknown): string {

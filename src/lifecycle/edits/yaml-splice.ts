@@ -4,7 +4,7 @@
  * turn ranges into "insert these lines after that item, at that column".
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
-import { afterLineEnd, indentationAt, lineBreakOf, lineStart, type Insertion } from './text.js';
+import { afterLineEnd, finishEdit, indentationAt, lineBreakOf, lineStart, type EditResult, type Insertion } from './text.js';
 
 export interface ParsedYaml {
   text: string;
@@ -16,6 +16,14 @@ export function parseYamlForEdit(text: string): ParsedYaml | { error: string } {
   const document = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false });
   if (document.errors.length > 0) return { error: document.errors[0]!.message.split('\n')[0]! };
   return { text, document, lineBreak: lineBreakOf(text) };
+}
+
+/** finishEdit, and the edited text must still be YAML (a misjudged indentation would otherwise be written). */
+export function finishYamlEdit(original: string, insertions: readonly Insertion[], changes: string[], notes: string[]): EditResult {
+  const result = finishEdit(original, insertions, changes, notes);
+  if (result.kind !== 'edited') return result;
+  const check = parseYamlForEdit(result.text);
+  return 'error' in check ? { kind: 'unsafe', reason: `the edit would not parse: ${check.error}` } : result;
 }
 
 /** The node behind an alias (`*name`), or the node itself. */

@@ -4,6 +4,7 @@
  */
 import type { Severity } from '../../../controls/catalog.js';
 import type { Location } from '../../finding.js';
+import { lastStartAtOrBefore } from '../../line-index.js';
 import { HOLE, type Chunk, type Site } from './evaluate.js';
 
 export interface CspToken {
@@ -41,16 +42,10 @@ export function parseCsp(chunks: readonly Chunk[], site: Site): Csp {
     text += chunk.text;
   }
   const locate = (index: number): Location => {
-    let low = 0;
-    let high = chunks.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= index) low = mid;
-      else high = mid - 1;
-    }
-    const chunk = chunks[low];
+    const piece = lastStartAtOrBefore(starts, index);
+    const chunk = chunks[piece];
     if (chunk === undefined) return site.module.location(site.offset);
-    return chunk.site.module.location(chunk.site.offset + (chunk.exact ? index - starts[low]! : 0));
+    return chunk.site.module.location(chunk.site.offset + (chunk.exact ? index - starts[piece]! : 0));
   };
   const directives = new Map<string, CspDirective>();
   let unknownDirectives = false;

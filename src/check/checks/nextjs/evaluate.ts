@@ -12,7 +12,7 @@
  * mutations are not followed.
  */
 import type * as ast from 'oxc-parser';
-import { declareStatements, propertyName, Scope, unwrap, type Binding, type FunctionNode, type Module, type ModuleGraph } from './program.js';
+import { declareStatements, isTransparentWrapper, propertyName, Scope, unwrap, type Binding, type FunctionNode, type Module, type ModuleGraph } from './program.js';
 
 export interface Site {
   module: Module;
@@ -347,6 +347,7 @@ export class Evaluator {
   private expression(node: ast.Expression, scope: Scope): Value {
     const module = scope.module;
     const site: Site = { module, offset: node.start };
+    if (isTransparentWrapper(node)) return this.evaluate(unwrap(node), scope);
     switch (node.type) {
       case 'Literal':
         if (typeof node.value === 'string') return stringValue([literalChunk(node as ast.StringLiteral, module)], site);
@@ -370,13 +371,6 @@ export class Evaluator {
         if (binding === undefined) return node.name === 'undefined' ? { kind: 'nullish', site } : this.unknownOf(node, scope);
         return this.bindingValue(binding, node.name, site);
       }
-      case 'ParenthesizedExpression':
-      case 'TSAsExpression':
-      case 'TSSatisfiesExpression':
-      case 'TSNonNullExpression':
-      case 'TSTypeAssertion':
-      case 'TSInstantiationExpression':
-        return this.evaluate(unwrap(node), scope);
       case 'ChainExpression':
         return this.evaluate(node.expression as ast.Expression, scope);
       case 'AwaitExpression':

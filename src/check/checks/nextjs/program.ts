@@ -7,6 +7,7 @@
 import { parseSync, visitorKeys } from 'oxc-parser';
 import type * as ast from 'oxc-parser';
 import type { Location } from '../../finding.js';
+import { lineLocator } from '../../line-index.js';
 import type { Emitter, SourceFile } from '../../registry.js';
 import type { Value } from './evaluate.js';
 
@@ -82,25 +83,6 @@ const EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'
 /** AST keys that hold only TypeScript types or names that are not references: never walked. */
 const SKIPPED_KEYS = new Set(['typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeArguments', 'decorators', 'implements']);
 
-// ---- Locations -------------------------------------------------------------------------------------
-
-/** Maps UTF-16 offsets (what oxc-parser's JS API returns) to 1-based lines and columns. */
-export function lineLocator(path: string, text: string): (offset: number) => Location {
-  const starts = [0];
-  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset) => {
-    const index = Math.max(0, Math.min(offset, text.length));
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= index) low = mid;
-      else high = mid - 1;
-    }
-    return { file: path, line: low + 1, column: index - starts[low]! + 1 };
-  };
-}
-
 // ---- Small AST helpers -----------------------------------------------------------------------------
 
 export function isNode(value: unknown): value is AstNode {
@@ -111,23 +93,18 @@ export function isFunction(node: AstNode | null | undefined): node is FunctionNo
   return node !== null && node !== undefined && (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression');
 }
 
-/** The expression without parentheses and TypeScript-only wrappers (`as`, `satisfies`, `!`, `<T>x`). */
+/** Parentheses and TypeScript-only wrappers (`as`, `satisfies`, `!`, `<T>x`, `f<T>`): their value is their expression's. */
+const TRANSPARENT_WRAPPERS = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSInstantiationExpression']);
+
+export function isTransparentWrapper(node: AstNode): boolean {
+  return TRANSPARENT_WRAPPERS.has(node.type);
+}
+
+/** The expression without parentheses and TypeScript-only wrappers. */
 export function unwrap(node: ast.Expression): ast.Expression {
   let current: AstNode = node;
-  for (;;) {
-    switch (current.type) {
-      case 'ParenthesizedExpression':
-      case 'TSAsExpression':
-      case 'TSSatisfiesExpression':
-      case 'TSNonNullExpression':
-      case 'TSTypeAssertion':
-      case 'TSInstantiationExpression':
-        current = (current as { expression: AstNode }).expression;
-        break;
-      default:
-        return current as ast.Expression;
-    }
-  }
+  while (isTransparentWrapper(current)) current = (current as { expression: AstNode }).expression;
+  return current as ast.Expression;
 }
 
 export function stringLiteral(node: AstNode | null | undefined): string | undefined {
