@@ -20,3 +20,4 @@ export { mergeFile, type MergeLabels, type MergeOutcome } from './lifecycle/merg
 export { prepareUpgrade, planFileChanges, answersWithSettings, type PreparedUpgrade, type UpgradeStep, type UpgradeOptions } from './lifecycle/upgrade.js';
 export { renderFromManifest, readManifest } from './lifecycle/render-from-manifest.js';
 export { workingTreeState, recoverContentsByHash } from './lifecycle/git.js';
+export { generateComponent, componentNames, GENERATOR_NAMES, type GeneratorName, type GenerateResult } from './gen/gen.js';

@@ -8,6 +8,7 @@ Usage:
   secure-stack add [layer...] [options] add the missing hardened pieces to an existing repository
   secure-stack diff [options]           what differs from the templates for the recorded answers
   secure-stack upgrade [options]        bring in new templates or changed answers by 3-way merge
+  secure-stack gen <generator> <name>   stamp out a route, table, action, page or secret the hardened way
   secure-stack help [command]           show help
   secure-stack --version                print the version
 
@@ -160,4 +161,38 @@ Options:
 
 Exit codes: 0 done, 2 bad input, a dirty tree, or a layer folder that is ambiguous with --yes (nothing
 written), 130 cancelled.
+`;
+
+export const GEN_HELP = `Usage: secure-stack gen <generator> <name> [options]
+
+Run at the root of a repository made by create-secure-stack. Stamps out a new component the way the
+stack's own code is written, with its tests:
+  route NAME    api/app/routes/NAME.py: GET and POST /v1/NAME behind the NAME:read / NAME:write scopes,
+                queries in the caller's tenant transaction; api/tests/test_NAME.py (401, 403,
+                cross-tenant); the router included in api/app/factory.py
+  table NAME    db/migrations/NNNN_NAME.up.sql + .down.sql: app.NAME with tenant_id and its index,
+                ENABLE + FORCE ROW LEVEL SECURITY, a fail-closed tenant policy, grants to the app role;
+                db/tests/NAME.sql (isolation tests), run by db/tests/run.sh
+  action NAME   a verb + resource (createInvoice): web/app/actions/create-invoice.ts, a Server Action
+                that authenticates, checks the invoices:write scope and validates with a strict schema
+                (web/lib/inputs/create-invoice.ts) before it calls POST /v1/invoices; web/test/ test
+  page NAME     web/app/NAME/page.tsx, a server component reading through web/lib/server/NAME.ts (the
+                data access layer: session, NAME:read scope, no-store API call, DTOs)
+  secret NAME   compose.yaml: the file secret NAME (./secrets/NAME), mounted into the api service (the
+                web service without an api) and named by NAME_FILE=/run/secrets/NAME in its environment;
+                scripts/make-secrets.sh makes a random value; a row in docs/security/SECRETS.md
+NAME: lowercase words joined by "-" or "_" (line-items), or one camelCase word (createInvoice); each
+language gets its own form (snake_case for Python and SQL, camelCase/PascalCase for TS, kebab-case
+for paths). A file that exists is never overwritten: the run stops and writes nothing. Edits of
+existing files only insert what is missing. .secure-stack.yaml records the component (components:).
+The repository's plopfile.mjs runs the same generators: npx plop@4.0.5 route invoices
+
+Options:
+  -y, --yes       write without asking (required without a terminal)
+  --dry-run       print the plan (CREATE / UPDATE per file); write nothing
+  --json          machine-readable plan: schemaVersion 1, generator, name, dryRun, files[{path, action}]
+  -h, --help      this help
+
+Exit codes: 0 done, 2 bad input (unknown generator, invalid name, a file exists, a layer is missing,
+no manifest; nothing written), 130 cancelled (nothing written).
 `;

@@ -7,7 +7,7 @@ import { MAIN_HELP } from './help.js';
 import { writeLine, type CliIO } from './output.js';
 import type { NewRunOptions } from './new.js';
 
-const COMMANDS = ['new', 'check', 'add', 'diff', 'upgrade', 'help'] as const;
+const COMMANDS = ['new', 'check', 'add', 'diff', 'upgrade', 'gen', 'help'] as const;
 
 export async function main(argv: string[], io: CliIO, options: NewRunOptions = {}): Promise<number> {
   try {
@@ -54,6 +54,10 @@ async function dispatch(argv: string[], io: CliIO, options: NewRunOptions): Prom
   if (command === 'upgrade') {
     const { runUpgrade } = await import('./upgrade.js');
     return runUpgrade(rest, io);
+  }
+  if (command === 'gen') {
+    const { runGen } = await import('./gen.js');
+    return runGen(rest, io);
   }
   io.stderr.write(`secure-stack: unknown command "${command}" (commands: ${COMMANDS.join(', ')})\n\n${MAIN_HELP}`);
   return 2;

@@ -155,7 +155,7 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
   }
   if (conflicts.length > 0) throw conflictError(conflicts);
 
-  tree.commit();
+  await tree.commitBatched();
   const post = await finishRepository({
     target,
     files: plan,

@@ -399,5 +399,6 @@ function manifestAfterAdd(rendered: Manifest, previous: Manifest | undefined, co
     layers: Object.fromEntries(['base', ...canonicalLayers(Object.keys(layers).filter((id) => id !== 'base') as LayerName[])].map((id) => [id, layers[id as keyof typeof layers]!])),
     files: sortedFiles,
     ...(previous?.suppressions ? { suppressions: previous.suppressions } : {}),
+    ...(previous?.components ? { components: previous.components } : {}),
   };
 }

@@ -278,7 +278,12 @@ export async function prepareUpgrade(rootPath: string, options: UpgradeOptions):
     if (step.action === 'DELETE') tree.delete(step.path);
     else if (step.content !== undefined) tree.write(step.path, step.content, { executable: step.executable });
   }
-  const newManifest: Manifest = { ...newRender.project.manifest, ...(manifest.suppressions ? { suppressions: manifest.suppressions } : {}) };
+  // What the user recorded (accepted risks, components made by `gen`) is theirs, not the template's: it carries over.
+  const newManifest: Manifest = {
+    ...newRender.project.manifest,
+    ...(manifest.suppressions ? { suppressions: manifest.suppressions } : {}),
+    ...(manifest.components ? { components: manifest.components } : {}),
+  };
   const manifestText = serializeManifest(newManifest);
   const manifestChanges = manifestText !== serializeManifest(manifest);
   if (manifestChanges) tree.write(MANIFEST_FILE, manifestText);

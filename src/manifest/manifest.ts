@@ -50,6 +50,15 @@ export type ManifestSuppression = z.output<typeof manifestSuppressionSchema>;
 
 export const suppressionsSchema = z.array(manifestSuppressionSchema);
 
+export const generatedComponentSchema = z.strictObject({
+  generator: z.enum(['route', 'table', 'action', 'page', 'secret']),
+  name: z.string().min(1),
+  generatedOn: isoDateSchema,
+  files: z.record(z.string().min(1), z.strictObject({ sha256: sha256Schema })),
+});
+
+export type GeneratedComponent = z.output<typeof generatedComponentSchema>;
+
 export const manifestSchema = z.strictObject({
   schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
   tool: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
@@ -65,6 +74,12 @@ export const manifestSchema = z.strictObject({
    */
   baseImageDigests: baseImageDigestsSchema.optional(),
   files: z.record(z.string().min(1), z.strictObject({ layer: layerIdSchema, sha256: sha256Schema })),
+  /**
+   * Components stamped out by `secure-stack gen` (route, table, action, page, secret): which generator, the name it was
+   * given, and the hash of each file it created as created. Kept apart from `files` (what the templates render for
+   * the answers), so `diff` and `upgrade` can tell a generated component from a file the user added.
+   */
+  components: z.array(generatedComponentSchema).optional(),
   /** Accepted findings of `secure-stack check`, written by the user (never by the generator). */
   suppressions: suppressionsSchema.optional(),
 });

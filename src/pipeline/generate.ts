@@ -5,12 +5,13 @@
 import { canonicalLayers, type Answers } from '../answers/schema.js';
 import { RenderError } from '../errors.js';
 import { formatFiles } from '../format/format.js';
+import { alignMarkdownTables } from '../format/markdown-tables.js';
 import { LAYERS, baseLayer } from '../layers/registry.js';
 import type { LayerDefinition } from '../layers/types.js';
 import { MANIFEST_FILE, serializeManifest, sha256, type Manifest } from '../manifest/manifest.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
 import type { PresetRef } from '../presets/presets.js';
-import { renderLayer } from '../render/templates.js';
+import { loadPrecompiledTemplates, preformattedTemplates, renderLayer } from '../render/templates.js';
 import type { Tree } from '../tree/tree.js';
 import { buildContext } from './context.js';
 
@@ -19,6 +20,9 @@ export interface ProjectFile {
   content: Buffer;
   executable: boolean;
   layer: LayerDefinition['id'];
+  /** The template it was rendered from (relative to templates/) and that template's sha256. */
+  template: string;
+  templateSha256: string;
 }
 
 export interface RenderedProject {
@@ -42,10 +46,22 @@ export interface RenderExtras {
   baseImageDigests: Readonly<Record<string, string>>;
 }
 
-export async function renderProject(input: RenderInput): Promise<RenderedProject> {
+/**
+ * How prettier is applied. 'skip-preformatted' (what every command uses): outputs of templates vouched for in
+ * templates/preformatted.json are not formatted again, because they are already in prettier's format.
+ * 'all': prettier on every file it owns, the reference the tests compare 'skip-preformatted' with byte for byte.
+ * 'none': the raw render (scripts/verify-preformatted-templates.mjs decides from it what to vouch for).
+ */
+export type Formatting = 'skip-preformatted' | 'all' | 'none';
+
+export async function renderProject(input: RenderInput, formatting: Formatting = 'skip-preformatted'): Promise<RenderedProject> {
+  await loadPrecompiledTemplates();
   const context = buildContext(input.answers, input.generatedOn);
   const chosen = canonicalLayers(input.answers.layers).map((id) => LAYERS[id]);
   const rendered = new Map<string, ProjectFile>();
+  const alreadyFormatted = new Set<string>();
+  const tablesToAlign = new Set<string>();
+  const preformatted = formatting === 'skip-preformatted' ? preformattedTemplates() : { asIs: new Map(), tablesAligned: new Map() };
   const extras: RenderExtras = { baseImageDigests: input.baseImageDigests ?? {} };
   for (const layer of [baseLayer, ...chosen.filter((definition) => definition.generated)]) {
     const layerContext = layer.context ? { ...context, ...layer.context({ ...context, ...extras }) } : context;
@@ -54,12 +70,31 @@ export async function renderProject(input: RenderInput): Promise<RenderedProject
       if (destination === undefined) continue;
       const previous = rendered.get(destination);
       if (previous) throw new RenderError(`layers ${previous.layer} and ${layer.id} both generate ${destination}`);
-      rendered.set(destination, { path: destination, content: file.content, executable: file.executable, layer: layer.id });
+      rendered.set(destination, {
+        path: destination,
+        content: file.content,
+        executable: file.executable,
+        layer: layer.id,
+        template: file.template,
+        templateSha256: file.templateSha256,
+      });
+      if (preformatted.asIs.get(file.template) === file.templateSha256) alreadyFormatted.add(destination);
+      else if (preformatted.tablesAligned.get(file.template) === file.templateSha256) tablesToAlign.add(destination);
     }
   }
 
-  const formatted = await formatFiles([...rendered.values()].map((file) => ({ path: file.path, content: file.content.toString('utf8') })));
-  for (const [filePath, text] of formatted) rendered.get(filePath)!.content = Buffer.from(text, 'utf8');
+  for (const filePath of tablesToAlign) {
+    const file = rendered.get(filePath)!;
+    const aligned = alignMarkdownTables(file.content.toString('utf8'));
+    if (aligned === undefined) continue; // a table it cannot vouch for: prettier formats this file below
+    file.content = Buffer.from(aligned, 'utf8');
+    alreadyFormatted.add(filePath);
+  }
+  if (formatting !== 'none') {
+    const toFormat = [...rendered.values()].filter((file) => !alreadyFormatted.has(file.path));
+    const formatted = await formatFiles(toFormat.map((file) => ({ path: file.path, content: file.content.toString('utf8') })));
+    for (const [filePath, text] of formatted) rendered.get(filePath)!.content = Buffer.from(text, 'utf8');
+  }
 
   const files = [...rendered.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const manifest: Manifest = {

@@ -6,9 +6,14 @@
  *    prints a raw value fails on its first render (and in the template test) rather than in a user's repo;
  *  - only known helpers, no partials, no decorators, no triple-stash.
  */
-import Handlebars from 'handlebars';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { RenderError } from '../errors.js';
 import { ESCAPE_HELPERS } from './escape.js';
+
+type HandlebarsModule = typeof Handlebars;
+const require = createRequire(import.meta.url);
 
 type HelperFunction = (...args: unknown[]) => unknown;
 
@@ -26,7 +31,13 @@ const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
 const ESCAPE_NAMES = new Set(Object.keys(ESCAPE_HELPERS));
 const LOGIC_NAMES = new Set(Object.keys(LOGIC_HELPERS));
 
-const engine = Handlebars.create();
+// Templates run on the Handlebars runtime. The compiler (parser, code generator and source-map, most of the
+// time `new` spent before templates came precompiled) is loaded only for a template without a current
+// precompiled form (templates/precompiled.mjs, written by scripts/precompile-templates.mjs).
+const engine = (require('handlebars/runtime') as HandlebarsModule).create();
+let compiler: HandlebarsModule | undefined;
+const handlebarsCompiler = (): HandlebarsModule => (compiler ??= require('handlebars') as HandlebarsModule);
+
 for (const [name, escape] of Object.entries(ESCAPE_HELPERS)) {
   // Handlebars appends its own `options` argument; the escaper takes exactly the one value.
   engine.registerHelper(name, (value: unknown) => (escape as (value: unknown) => string)(value));
@@ -39,16 +50,73 @@ const knownHelpers = Object.fromEntries([...ESCAPE_NAMES, ...LOGIC_NAMES].map((n
 
 export type CompiledTemplate = (context: object) => string;
 
-/** Parses, checks and compiles one template; `label` names it in errors (its path under templates/). */
-export function compileTemplate(source: string, label: string): CompiledTemplate {
-  let program: hbs.AST.Program;
+/** Compiled templates by label and source: diff and upgrade render the same templates more than once per run. */
+const compiled = new Map<string, CompiledTemplate>();
+
+/** A template compiled ahead of time: the sha256 of its source and Handlebars' template spec for it. */
+export interface PrecompiledTemplate {
+  sha256: string;
+  spec: object;
+}
+
+let precompiled: ReadonlyMap<string, PrecompiledTemplate> = new Map();
+
+/**
+ * Makes compileTemplate use these ahead-of-time compiled templates (by label) when the source's sha256 matches;
+ * a spec from another Handlebars compiler revision is ignored (the compiler is used instead).
+ */
+export function usePrecompiledTemplates(templates: Readonly<Record<string, PrecompiledTemplate>>, compilerRevision: number): void {
+  const runtimeRevision = (engine as unknown as { COMPILER_REVISION: number }).COMPILER_REVISION;
+  precompiled = compilerRevision === runtimeRevision ? new Map(Object.entries(templates)) : new Map();
+  compiled.clear();
+}
+
+/** The compiler revision of this Handlebars: a precompiled spec is valid only for the same one. */
+export function compilerRevision(): number {
+  return (engine as unknown as { COMPILER_REVISION: number }).COMPILER_REVISION;
+}
+
+/**
+ * Parses and checks one template, and returns Handlebars' template spec for it as JavaScript source (what
+ * scripts/precompile-templates.mjs stores); the same checks and options as compileTemplate.
+ */
+export function precompileTemplate(source: string, label: string): string {
+  const program = parseAndCheck(source, label);
   try {
-    program = engine.parse(source);
+    return handlebarsCompiler().precompile(program, COMPILE_OPTIONS) as string;
   } catch (error) {
     throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
   }
-  checkProgram(program, label);
-  const template = engine.compile(program, { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true });
+}
+
+const COMPILE_OPTIONS = { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true };
+
+/** Parses, checks and compiles one template; `label` names it in errors (its path under templates/). */
+export function compileTemplate(source: string, label: string): CompiledTemplate {
+  const key = `${label}\u0000${source}`;
+  let cached = compiled.get(key);
+  if (cached === undefined) {
+    cached = compileUncached(source, label);
+    compiled.set(key, cached);
+  }
+  return cached;
+}
+
+function compileUncached(source: string, label: string): CompiledTemplate {
+  const ahead = precompiled.get(label);
+  let template: HandlebarsTemplateDelegate;
+  if (ahead !== undefined && ahead.sha256 === createHash('sha256').update(source, 'utf8').digest('hex')) {
+    // Checked by checkProgram when it was precompiled; the hash says it is the same source.
+    template = engine.template(ahead.spec as TemplateSpecification);
+  } else {
+    const spec = precompileTemplate(source, label);
+    try {
+      // The spec evaluated as Handlebars' own compile() does it (new Function over its generated code).
+      template = engine.template(new Function(`return ${spec};`)() as TemplateSpecification);
+    } catch (error) {
+      throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
+    }
+  }
   return (context) => {
     try {
       return template(strictView(context, 'context'));
@@ -57,6 +125,17 @@ export function compileTemplate(source: string, label: string): CompiledTemplate
       throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
     }
   };
+}
+
+function parseAndCheck(source: string, label: string): hbs.AST.Program {
+  let program: hbs.AST.Program;
+  try {
+    program = handlebarsCompiler().parse(source);
+  } catch (error) {
+    throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
+  }
+  checkProgram(program, label);
+  return program;
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The virtual Tree every command writes through: an in-memory overlay (memfs) over a real directory.
+ * The virtual Tree every command writes through: an in-memory overlay over a real directory (a map of path →
+ * bytes and mode: the overlay needs no more of a filesystem, and memfs cost `new` tens of milliseconds to load).
  * Reads fall through to disk; writes stay in memory until commit(). Because the plan is computed by
  * comparing memory with disk, dry-run, idempotency ("a second run changes nothing") and the
  * CREATE/UPDATE/UNCHANGED report come from one place.
  */
-import { Volume } from 'memfs';
+import { RenderError } from '../errors.js';
 import { DiskAdapter } from './disk.js';
 import { commitWithJournal, type JournalOptions } from './journal.js';
 import { toSafeRelativePath } from './paths.js';
@@ -22,9 +23,14 @@ export interface WriteOptions {
   executable?: boolean;
 }
 
+interface MemoryFile {
+  content: Buffer;
+  executable: boolean;
+}
+
 export class Tree {
-  private readonly memory = new Volume();
-  private readonly written = new Set<string>();
+  /** Files written in memory, by safe relative path. */
+  private readonly memory = new Map<string, MemoryFile>();
   /** Paths removed in memory; commit() deletes them from disk. */
   private readonly deleted = new Set<string>();
 
@@ -36,7 +42,8 @@ export class Tree {
 
   read(filePath: string): Buffer | undefined {
     const safe = toSafeRelativePath(filePath);
-    if (this.written.has(safe)) return this.memory.readFileSync(`/${safe}`) as Buffer;
+    const written = this.memory.get(safe);
+    if (written !== undefined) return Buffer.from(written.content);
     if (this.deleted.has(safe)) return undefined;
     return this.disk.readFile(safe);
   }
@@ -51,37 +58,46 @@ export class Tree {
 
   write(filePath: string, content: string | Buffer, options: WriteOptions = {}): void {
     const safe = toSafeRelativePath(filePath);
-    const memoryPath = `/${safe}`;
-    this.memory.mkdirSync(memoryPath.slice(0, memoryPath.lastIndexOf('/')) || '/', { recursive: true });
-    this.memory.writeFileSync(memoryPath, content);
-    this.memory.chmodSync(memoryPath, options.executable ? 0o755 : 0o644);
-    this.written.add(safe);
+    this.refuseFileDirectoryClash(safe);
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+    this.memory.set(safe, { content: bytes, executable: options.executable ?? false });
     this.deleted.delete(safe);
+  }
+
+  /** A path cannot be a file and a directory at once: the disk would refuse it at commit, so memory does now. */
+  private refuseFileDirectoryClash(safe: string): void {
+    for (let slash = safe.indexOf('/'); slash !== -1; slash = safe.indexOf('/', slash + 1)) {
+      if (this.memory.has(safe.slice(0, slash))) throw new RenderError(`cannot write ${safe}: ${safe.slice(0, slash)} is a file`);
+    }
+    const below = `${safe}/`;
+    for (const existing of this.memory.keys()) {
+      if (existing.startsWith(below)) throw new RenderError(`cannot write ${safe}: it is a directory holding ${existing}`);
+    }
   }
 
   /** Removes a file in memory; commit() deletes it from disk (a file that is not on disk is no change). */
   delete(filePath: string): void {
     const safe = toSafeRelativePath(filePath);
-    if (this.written.delete(safe)) this.memory.unlinkSync(`/${safe}`);
+    this.memory.delete(safe);
     this.deleted.add(safe);
   }
 
   /** Paths written in memory, sorted. */
   writtenPaths(): string[] {
-    return [...this.written].sort(comparePaths);
+    return [...this.memory.keys()].sort(comparePaths);
   }
 
   isExecutable(filePath: string): boolean {
     const safe = toSafeRelativePath(filePath);
-    if (this.written.has(safe)) return (Number(this.memory.statSync(`/${safe}`).mode) & 0o111) !== 0;
+    const written = this.memory.get(safe);
+    if (written !== undefined) return written.executable;
     return this.disk.isExecutable(safe);
   }
 
   /** What commit() would do, file by file, without doing it. */
   plan(): PlannedFile[] {
     const writes = this.writtenPaths().map((filePath): PlannedFile => {
-      const content = this.memory.readFileSync(`/${filePath}`) as Buffer;
-      const executable = this.isExecutable(filePath);
+      const { content, executable } = this.memory.get(filePath)!;
       const onDisk = this.disk.readFile(filePath);
       let kind: ChangeKind = 'CREATE';
       if (onDisk !== undefined) {
@@ -101,8 +117,23 @@ export class Tree {
     for (const file of plan) {
       if (file.kind === 'UNCHANGED') continue;
       if (file.kind === 'DELETE') this.disk.removeFile(file.path);
-      else this.disk.writeFileAtomic(file.path, this.memory.readFileSync(`/${file.path}`) as Buffer, file.executable);
+      else this.disk.writeFileAtomic(file.path, this.memory.get(file.path)!.content, file.executable);
     }
+    return plan;
+  }
+
+  /**
+   * commit() for a set of files written together (`new`): the same plan, each file atomic, but staged and
+   * fsync'd as one batch (DiskAdapter.writeFilesAtomic), so nothing is replaced unless every file could be staged.
+   */
+  async commitBatched(): Promise<PlannedFile[]> {
+    const plan = this.plan();
+    await this.disk.writeFilesAtomic(
+      plan
+        .filter((file) => file.kind === 'CREATE' || file.kind === 'UPDATE')
+        .map((file) => ({ path: file.path, content: this.memory.get(file.path)!.content, executable: file.executable })),
+    );
+    for (const file of plan) if (file.kind === 'DELETE') this.disk.removeFile(file.path);
     return plan;
   }
 
@@ -120,7 +151,7 @@ export class Tree {
         .map((file) =>
           file.kind === 'DELETE'
             ? { path: file.path, delete: true as const }
-            : { path: file.path, content: this.memory.readFileSync(`/${file.path}`) as Buffer, executable: file.executable },
+            : { path: file.path, content: this.memory.get(file.path)!.content, executable: file.executable },
         ),
       options,
     );

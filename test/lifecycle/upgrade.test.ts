@@ -67,7 +67,7 @@ describe('upgrade --set cloud=gcp on an aws repository', () => {
     const drift = JSON.parse((await secureStack(['diff', '--json'], dir)).stdout) as { files: Array<{ path: string; changedBy: string }> };
     expect(drift.files).toEqual([expect.objectContaining({ path: WORKFLOW, changedBy: 'you' })]);
     expect(git(dir, ['status', '--porcelain']).split('\n').filter(Boolean).map((line) => line.slice(3)).sort()).toEqual(
-      ['.github/scripts/deploy.sh', '.github/workflows/README.md', WORKFLOW, '.secure-stack.yaml', 'docs/security/THREAT_MODEL.md'].sort(),
+      ['.github/scripts/deploy.sh', '.github/workflows/README.md', '.github/workflows/rollback.yml', WORKFLOW, '.secure-stack.yaml', 'docs/security/THREAT_MODEL.md'].sort(),
     );
 
     // Committed, a second run has nothing to do.
@@ -76,6 +76,20 @@ describe('upgrade --set cloud=gcp on an aws repository', () => {
     expect(again).toMatchObject({ exitCode: 0 });
     expect(again.stdout).toContain('already up to date');
     expect(git(dir, ['status', '--porcelain'])).toBe('');
+  });
+
+  it('carries over what the user recorded in the manifest: suppressions and components made by gen', async () => {
+    const dir = copyOf(awsRepo);
+    const suppressions = [{ control: 'CTR-02', path: '**/Dockerfile', reason: 'digests pinned by the release job', owner: 'platform' }];
+    const components = [{ generator: 'route' as const, name: 'invoices', generatedOn: '2026-11-27', files: { 'api/app/routes/invoices.py': { sha256: '0'.repeat(64) } } }];
+    writeRepoManifest(dir, (manifest) => ({ ...manifest, suppressions, components }));
+    commitAll(dir, 'accepted risk and a generated route');
+    const result = await secureStack(['upgrade', '--set', 'cloud=gcp', '--yes'], dir);
+    expect(result.exitCode).toBe(0);
+    const manifest = readRepoManifest(dir);
+    expect(manifest.answers.cloud).toBe('gcp');
+    expect(manifest.suppressions).toEqual(suppressions);
+    expect(manifest.components).toEqual(components);
   });
 
   it('an edit of the lines the template changes becomes a labelled conflict block, listed at the end, exit 1', async () => {
@@ -178,7 +192,8 @@ describe('upgrade refuses, writing nothing', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^CONFLICT +\.github\/workflows\/ci\.yml/m);
     expect(result.stdout).toMatch(/^UPDATE +\.github\/scripts\/deploy\.sh/m);
-    expect(result.stdout).toContain('dry run: nothing written (3 updated, 1 in conflict)');
+    expect(result.stdout).toMatch(/^UPDATE +\.github\/workflows\/rollback\.yml/m);
+    expect(result.stdout).toContain('dry run: nothing written (4 updated, 1 in conflict)');
     expect(snapshot(dir)).toEqual(before);
     expect(git(dir, ['status', '--porcelain'])).toBe('');
   });

@@ -68,6 +68,7 @@ export function ciValues(base: RenderContext, resolved: ResolvedPins = packagePi
 
 const DEPLOY_SCRIPT = '.github/scripts/deploy.sh';
 const DB_SCRIPT = '.github/scripts/db-policy-tests.sh';
+const ROLLBACK_WORKFLOW = '.github/workflows/rollback.yml';
 
 /**
  * .github/: CI, CodeQL and scanning workflows with least-privilege tokens and SHA-pinned actions, an OIDC deploy
@@ -81,7 +82,7 @@ export const ciLayer: LayerDefinition = {
   generated: true,
   context: (base) => ({ ci: ciValues(base) }),
   place(outputPath, context) {
-    if (outputPath === DEPLOY_SCRIPT && !ciValues(context).deploy) return undefined;
+    if ((outputPath === DEPLOY_SCRIPT || outputPath === ROLLBACK_WORKFLOW) && !ciValues(context).deploy) return undefined;
     if (outputPath === DB_SCRIPT && !context.has.db) return undefined;
     return outputPath;
   },

@@ -2,6 +2,7 @@ import { STRIDE_CATEGORY_NAMES } from '../../controls/boundaries.js';
 import { getControl } from '../../controls/catalog.js';
 import type { LayerDefinition, RenderContext } from '../types.js';
 import { dataFlowDiagram } from './diagram.js';
+import { releaseChecklist } from './release-gates.js';
 import { secretsInventory } from './secrets.js';
 
 const SECURITY_TXT = '.well-known/security.txt';
@@ -18,6 +19,7 @@ export const docsLayer: LayerDefinition = {
     secrets: secretsInventory(base),
     strideBoundaries: strideTables(base),
     uncoveredThreats: uncoveredThreats(base),
+    release: releaseChecklist(base),
   }),
   place(outputPath, context) {
     // RFC 9116 wants the file at the web root; with a web app that is Next.js's public/ folder.

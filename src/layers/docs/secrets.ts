@@ -20,6 +20,15 @@ export function secretsInventory({ has }: Pick<RenderContext, 'has'>): SecretEnt
       rotateNowIf: 'a private key may have leaked',
     });
   }
+  if (has.api) {
+    secrets.push({
+      name: 'API metrics scrape token',
+      usedBy: 'Prometheus, to scrape the api\'s /metrics',
+      storedIn: 'secret file read through METRICS_TOKEN_FILE, and the same file in the Prometheus configuration',
+      rotation: 'every 180 days',
+      rotateNowIf: 'the monitoring host or its configuration was exposed',
+    });
+  }
   if (has.db) {
     secrets.push(
       {

@@ -22,6 +22,7 @@ const THREAT_MODEL = 'docs/security/THREAT_MODEL.md';
 const RUNBOOK = 'docs/security/INCIDENT_RUNBOOK.md';
 const SECRETS = 'docs/security/SECRETS.md';
 const SECURITY_MD = 'SECURITY.md';
+const RELEASE_CHECKLIST = 'docs/security/release-checklist.md';
 
 const THREAT_MODEL_H2 = [
   'Scope & assumptions',
@@ -259,13 +260,13 @@ describe('the docs layer, for every subset of layers that includes docs', () => 
     cases.push(...rendered);
   }, 120_000);
 
-  it('renders all 64 combinations (32 layer subsets × multi-tenant or not), each with the five documents', () => {
+  it('renders all 64 combinations (32 layer subsets × multi-tenant or not), each with the six documents', () => {
     expect(LAYER_SUBSETS).toHaveLength(32);
     expect(new Set(LAYER_SUBSETS.map((layers) => layers.join())).size).toBe(32);
     expect(cases).toHaveLength(64);
     for (const { label, project, has } of cases) {
       const paths = project.files.filter((file) => file.layer === 'docs').map((file) => file.path);
-      expect(paths, label).toEqual([SECURITY_MD, RUNBOOK, SECRETS, THREAT_MODEL, securityTxtPath(has)].sort());
+      expect(paths, label).toEqual([SECURITY_MD, RUNBOOK, SECRETS, THREAT_MODEL, RELEASE_CHECKLIST, securityTxtPath(has)].sort());
     }
   });
 

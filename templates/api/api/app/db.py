@@ -23,7 +23,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.security.events import security_event
-from app.settings import Settings
+from app.security.metrics import SECURITY_METRICS
+from app.settings import Settings, SettingsError
 
 SET_TENANT_SQL = "select set_config('app.tenant_id', %s, true)"
 ROLE_CHECK_SQL = """
@@ -63,15 +64,38 @@ def check_session_role(conn: Any) -> None:
         )
 
 
+def secret_file_connection_class(settings: Settings) -> type:
+    """A connection class that reads DATABASE_URL_FILE again for every new connection (credential rotation).
+
+    Sessions already open keep their authentication; the pool replaces them after DB_POOL_MAX_LIFETIME_SECONDS,
+    so once the secret file holds the new password every connection uses it within that time, with no restart.
+    A file that cannot be read or fails the start-up checks leaves the value read at start-up in use, with a
+    warning.
+    """
+
+    class SecretFileConnection(psycopg.Connection):
+        @classmethod
+        def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+            try:
+                conninfo = settings.current_database_url()
+            except SettingsError as error:
+                log.warning("DATABASE_URL_FILE could not be read again, using the value read at start-up: %s", error)
+            return super().connect(conninfo, **kwargs)
+
+    return SecretFileConnection
+
+
 def open_pool(settings: Settings) -> ConnectionPool:
     pool = ConnectionPool(
         settings.database_url,
         min_size=1,
         max_size=settings.db_pool_max_size,
         timeout=settings.db_timeout_seconds,
+        max_lifetime=settings.db_pool_max_lifetime_seconds,
         open=False,
         name="api",
         configure=check_session_role,
+        connection_class=secret_file_connection_class(settings),
         kwargs={"application_name": settings.service_name},
     )
     pool.open(wait=False)
@@ -105,6 +129,11 @@ class Database:
                     with conn.cursor(row_factory=dict_row) as cursor:
                         cursor.execute(SET_TENANT_SQL, (tenant,))
                         yield cursor
+        except psycopg.errors.InsufficientPrivilege:
+            # The application role was refused (a missing grant, a row-level security policy): the alert rules
+            # page on any of these, whatever the route then answers.
+            SECURITY_METRICS.record_db_permission_denied()
+            raise
         except (PoolTimeout, psycopg.OperationalError) as error:
             log.warning("database unavailable: %s", type(error).__name__)
             raise DatabaseUnavailable() from None

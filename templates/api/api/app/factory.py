@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.db import Database, DatabaseUnavailable
-from app.routes import health, me, projects
+from app.routes import health, me, metrics, projects
 from app.security.auth import Authenticator
 from app.security.context import RequestContextMiddleware
 from app.security.errors import EXCEPTION_HANDLERS, error_response
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(me.router)
     app.include_router(projects.router)
+    app.include_router(metrics.router)
 
     # add_middleware puts each new middleware outside the previous ones: the last added runs first.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)

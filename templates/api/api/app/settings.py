@@ -34,6 +34,7 @@ ASYMMETRIC_ALGORITHMS = (
 )
 MAX_LEEWAY_SECONDS = 60
 MAX_SECRET_FILE_BYTES = 64 * 1024
+MIN_METRICS_TOKEN_CHARS = 32
 LOOPBACK_NAMES = ("localhost",)
 # Roles that must never serve requests: they own the schema or may bypass row-level security.
 PRIVILEGED_ROLE_SUFFIXES = ("_owner", "_migrator")
@@ -71,6 +72,19 @@ class Settings:
     max_body_bytes: int
     auth_failure_limit: int
     auth_failure_window_seconds: int
+    # The bearer credential of the Prometheus scrape of /metrics; None leaves /metrics answering 404.
+    metrics_token: Optional[str] = field(default=None, repr=False)
+    # Where DATABASE_URL was read from, when it came from a file: each new pooled connection reads it again, so
+    # a rotated password takes effect without a restart (see current_database_url).
+    database_url_file: Optional[str] = None
+    db_pool_max_lifetime_seconds: int = 3600
+
+    def current_database_url(self) -> str:
+        """DATABASE_URL as its secret file holds it now (checked like at start-up), or as read at start-up."""
+        if self.database_url_file is None:
+            return self.database_url
+        value = _read_secret_file("DATABASE_URL", self.database_url_file)
+        return _database_url(value, self.development)
 
     @property
     def development(self) -> bool:
@@ -136,6 +150,13 @@ class Settings:
 
         database_url = _database_url(env.required("DATABASE_URL"), development)
 
+        metrics_token = env.optional("METRICS_TOKEN")
+        if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN_CHARS:
+            raise SettingsError(
+                f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters "
+                "(e.g. openssl rand -hex 32)"
+            )
+
         return cls(
             app_env=app_env,
             service_name=service_name,
@@ -158,6 +179,9 @@ class Settings:
             max_body_bytes=env.integer("MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
             auth_failure_limit=env.integer("AUTH_FAILURE_LIMIT", 10, 1, 10000),
             auth_failure_window_seconds=env.integer("AUTH_FAILURE_WINDOW_SECONDS", 60, 1, 86400),
+            metrics_token=metrics_token,
+            database_url_file=environ.get("DATABASE_URL_FILE") or None,
+            db_pool_max_lifetime_seconds=env.integer("DB_POOL_MAX_LIFETIME_SECONDS", 3600, 10, 86400),
         )
 
 

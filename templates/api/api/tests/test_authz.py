@@ -57,7 +57,8 @@ def test_every_route_states_an_auth_decision(harness):
         route.path for route in routes if any(dep.call is public for dep in route.dependant.dependencies)
     )
     assert public_paths == ["/healthz"]
-    assert len(AUTH_DECISIONS) == 2
+    # public, a token's principal, and the metrics scraper's credential: nothing else decides.
+    assert len(AUTH_DECISIONS) == 3
 
 
 def test_undecided_route_fails_the_startup_check(harness):

@@ -1,4 +1,4 @@
-import { connection } from 'next/server';
+import { connection } from "next/server";
 
 /** Rendered per request like every page, so that it too carries this request's CSP nonce. */
 export default async function NotFound() {

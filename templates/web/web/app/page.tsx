@@ -1,6 +1,6 @@
-import { connection } from 'next/server';
-import { SITE_TITLE } from '@/lib/site';
-import { HydrationStatus } from './hydration-status';
+import { connection } from "next/server";
+import { SITE_TITLE } from "@/lib/site";
+import { HydrationStatus } from "./hydration-status";
 
 /** Public home page. Rendered per request (`connection()`), so every response carries a fresh CSP nonce. */
 export default async function HomePage() {

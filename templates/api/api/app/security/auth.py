@@ -14,6 +14,7 @@ The principal (subject, tenant, scopes) comes only from the verified token, or f
 service from settings, never from the path, the body, the query or another header.
 """
 
+import hmac
 import logging
 import re
 import uuid
@@ -54,7 +55,16 @@ def require_principal(security_scopes: SecurityScopes, request: Request) -> Prin
     return authenticator.authenticate(request, security_scopes.scopes)
 
 
-AUTH_DECISIONS = (public, require_principal)
+def require_metrics_token(request: Request) -> None:
+    """Auth decision for the metrics scrape: the bearer credential METRICS_TOKEN(_FILE) holds; 404 when unset."""
+    expected = request.app.state.settings.metrics_token
+    if not expected:
+        raise HTTPException(status_code=404)
+    authenticator: Authenticator = request.app.state.authenticator
+    authenticator.authenticate_static(request, expected)
+
+
+AUTH_DECISIONS = (public, require_principal, require_metrics_token)
 
 
 class Authenticator:
@@ -86,7 +96,9 @@ class Authenticator:
         try:
             verified = self.verifier.verify(token)
         except TokenError as error:
-            self._fail(request, client, error.reason, error.kid, challenge=f'{REALM}, error="invalid_token"')
+            self._fail(
+                request, client, error.reason, error.kid, challenge=f'{REALM}, error="invalid_token"', sub=error.subject
+            )
         except JwksUnreachable:
             security_event(
                 "authn_login_fail", request=request, reason="jwks_unavailable", status=503, level=logging.ERROR
@@ -111,6 +123,17 @@ class Authenticator:
             )
         return principal
 
+    def authenticate_static(self, request: Request, expected: str) -> None:
+        """A fixed bearer credential (the metrics scraper's), compared in constant time, under the same limiter."""
+        client = request.client.host if request.client else "unknown"
+        retry_after = self.limiter.retry_after(client)
+        if retry_after is not None:
+            security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
+            raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)})
+        token = self._bearer_token(request, client)
+        if not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+            self._fail(request, client, "bad_static_token", None, challenge=f'{REALM}, error="invalid_token"')
+
     def _bearer_token(self, request: Request, client: str) -> str:
         values = request.headers.getlist("authorization")
         if not values:
@@ -134,9 +157,11 @@ class Authenticator:
             raise HTTPException(status_code=403)
         return str(uuid.UUID(value))
 
-    def _fail(self, request: Request, client: str, reason: str, kid: Optional[str], challenge: str) -> NoReturn:
+    def _fail(
+        self, request: Request, client: str, reason: str, kid: Optional[str], challenge: str, sub: Optional[str] = None
+    ) -> NoReturn:
         level = logging.ERROR if reason in _SUSPICIOUS else logging.WARNING
-        security_event("authn_login_fail", request=request, reason=reason, status=401, kid=kid, level=level)
+        security_event("authn_login_fail", request=request, reason=reason, status=401, kid=kid, sub=sub, level=level)
         if self.limiter.record_failure(client):
             security_event("authn_login_fail_max", request=request, reason="auth_failure_limit", status=401)
         raise HTTPException(status_code=401, headers={"WWW-Authenticate": challenge})

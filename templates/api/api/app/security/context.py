@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 from app.security.errors import error_response
 from app.security.events import ERROR_LOGGER
 from app.security.headers import merge_headers, security_headers
+from app.security.metrics import SECURITY_METRICS
 from app.security.policy import check_routes
 
 Message = Dict[str, Any]
@@ -45,6 +46,7 @@ class RequestContextMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                SECURITY_METRICS.record_response(int(message.get("status", 500)))
                 message = dict(message)
                 message["headers"] = merge_headers(list(message.get("headers") or []), added)
             await send(message)

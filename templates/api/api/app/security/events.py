@@ -19,6 +19,8 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any, Dict, Optional
 
+from app.security.metrics import SECURITY_METRICS
+
 SECURITY_LOGGER = "app.security"
 ERROR_LOGGER = "app.errors"
 REDACTED = "[REDACTED]"
@@ -178,6 +180,7 @@ def security_event(
         body.update(request_fields(request))
     body.update({name: value for name, value in fields.items() if value is not None})
     clean = redact(body)
+    SECURITY_METRICS.record_event(clean)  # the counters the alert rules of ops/prometheus read
     logging.getLogger(SECURITY_LOGGER).log(level, "%s %s", event, reason or outcome, extra={"security_event": clean})
     return clean
 

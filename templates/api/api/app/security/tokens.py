@@ -13,6 +13,8 @@ Every refusal raises ``TokenError`` with a reason code for the security log; the
 generic 401.
 """
 
+import base64
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -41,10 +43,13 @@ class VerifiedToken:
 class TokenError(Exception):
     """The token is refused; ``reason`` is a code for the security log (never shown to the client)."""
 
-    def __init__(self, reason: str, kid: Optional[str] = None):
+    def __init__(self, reason: str, kid: Optional[str] = None, subject: Optional[str] = None):
         super().__init__(reason)
         self.reason = reason
         self.kid = kid
+        # Set only when the signature verified (the token came from the identity provider) but a claim did
+        # not: the subject is then authentic, and its failures can be counted per subject (OPS-05).
+        self.subject = subject
 
 
 class JwksUnreachable(Exception):
@@ -115,14 +120,15 @@ class TokenVerifier:
                     "require": ["exp", "iat", "sub"],
                 },
             )
+        # PyJWT checks the signature before any claim, so these four errors mean a validly signed token.
         except jwt_errors.ExpiredSignatureError:
-            raise TokenError("expired", kid) from None
+            raise TokenError("expired", kid, _signed_subject(token)) from None
         except jwt_errors.ImmatureSignatureError:
-            raise TokenError("not_yet_valid", kid) from None
+            raise TokenError("not_yet_valid", kid, _signed_subject(token)) from None
         except jwt_errors.InvalidAudienceError:
-            raise TokenError("bad_aud", kid) from None
+            raise TokenError("bad_aud", kid, _signed_subject(token)) from None
         except jwt_errors.InvalidIssuerError:
-            raise TokenError("bad_iss", kid) from None
+            raise TokenError("bad_iss", kid, _signed_subject(token)) from None
         except jwt_errors.MissingRequiredClaimError:
             raise TokenError("missing_claim", kid) from None
         except jwt_errors.InvalidSignatureError:
@@ -157,6 +163,17 @@ class TokenVerifier:
         typed_access_token = isinstance(typ, str) and typ.lower() in _ACCESS_TOKEN_TYPES
         if not typed_access_token and "scope" not in claims and "scp" not in claims:
             raise TokenError("not_access_token", kid)
+
+
+def _signed_subject(token: str) -> Optional[str]:
+    """The ``sub`` of a token whose signature jwt.decode has just verified (call it only after that check)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, TypeError):
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) and 0 < len(subject) <= 256 else None
 
 
 def _key_fits(key: SigningKey, algorithm: str) -> bool:

@@ -1,12 +1,15 @@
-'use client';
+"use client";
 
-import { useActionState } from 'react';
-import { createProjectAction, type CreateProjectState } from './actions';
+import { useActionState } from "react";
+import { createProjectAction, type CreateProjectState } from "./actions";
 
-const initialState: CreateProjectState = { ok: false, message: '' };
+const initialState: CreateProjectState = { ok: false, message: "" };
 
 export function NewProjectForm() {
-  const [state, formAction, pending] = useActionState(createProjectAction, initialState);
+  const [state, formAction, pending] = useActionState(
+    createProjectAction,
+    initialState,
+  );
   return (
     <form action={formAction}>
       <label>
@@ -15,7 +18,9 @@ export function NewProjectForm() {
       <button type="submit" disabled={pending}>
         Create
       </button>
-      {state.message ? <p className={state.ok ? undefined : 'error'}>{state.message}</p> : null}
+      {state.message ? (
+        <p className={state.ok ? undefined : "error"}>{state.message}</p>
+      ) : null}
     </form>
   );
 }

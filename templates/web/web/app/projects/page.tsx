@@ -1,10 +1,10 @@
-import { requireUser } from '@/lib/server/auth';
-import { listProjects } from '@/lib/server/projects';
-import { NewProjectForm } from './new-project-form';
+import { requireUser } from "@/lib/server/auth";
+import { listProjects } from "@/lib/server/projects";
+import { NewProjectForm } from "./new-project-form";
 
 /** The signed-in user's projects, read through the data access layer (a Server Component: no token reaches the browser). */
 export default async function ProjectsPage() {
-  const user = await requireUser('/projects');
+  const user = await requireUser("/projects");
   const projects = await listProjects();
   return (
     <>

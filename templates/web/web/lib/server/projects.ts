@@ -1,9 +1,9 @@
-import 'server-only';
-import { z } from 'zod';
-import { projectInputSchema, type ProjectInput } from '../schemas';
-import { callApi } from './api';
-import { authorize, verifySession } from './auth';
-import { taintRecord } from './taint';
+import "server-only";
+import { z } from "zod";
+import { projectInputSchema, type ProjectInput } from "../schemas";
+import { callApi } from "./api";
+import { authorize, verifySession } from "./auth";
+import { taintRecord } from "./taint";
 
 /**
  * The data access layer for projects (WEB-02): authenticates, authorizes, calls the API with the user's token
@@ -15,7 +15,11 @@ export interface ProjectDTO {
   createdAt: string;
 }
 
-const apiProject = z.object({ id: z.string(), name: z.string(), created_at: z.string() });
+const apiProject = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+});
 
 function toDTO(record: z.infer<typeof apiProject>): ProjectDTO {
   taintRecord(record);
@@ -24,14 +28,20 @@ function toDTO(record: z.infer<typeof apiProject>): ProjectDTO {
 
 export async function listProjects(): Promise<ProjectDTO[]> {
   const session = await verifySession();
-  authorize(session, 'projects:read');
-  const records = z.array(apiProject).parse(await callApi(session, '/v1/projects'));
+  authorize(session, "projects:read");
+  const records = z
+    .array(apiProject)
+    .parse(await callApi(session, "/v1/projects"));
   return records.map(toDTO);
 }
 
 export async function createProject(input: ProjectInput): Promise<ProjectDTO> {
   const session = await verifySession();
-  authorize(session, 'projects:write');
+  authorize(session, "projects:write");
   const body = projectInputSchema.parse(input);
-  return toDTO(apiProject.parse(await callApi(session, '/v1/projects', { method: 'POST', body })));
+  return toDTO(
+    apiProject.parse(
+      await callApi(session, "/v1/projects", { method: "POST", body }),
+    ),
+  );
 }

@@ -1,9 +1,18 @@
-import { cookies } from 'next/headers';
-import { NextResponse, type NextRequest } from 'next/server';
-import { cookieOptions, LOGIN_COOKIE, LOGIN_MAX_AGE_SECONDS } from '@/lib/session-cookie';
-import { serverEnv } from '@/lib/server/env';
-import { client, oidcConfiguration, redirectUri, safeReturnTo } from '@/lib/server/oidc';
-import { seal } from '@/lib/server/seal';
+import { cookies } from "next/headers";
+import { NextResponse, type NextRequest } from "next/server";
+import {
+  cookieOptions,
+  LOGIN_COOKIE,
+  LOGIN_MAX_AGE_SECONDS,
+} from "@/lib/session-cookie";
+import { serverEnv } from "@/lib/server/env";
+import {
+  client,
+  oidcConfiguration,
+  redirectUri,
+  safeReturnTo,
+} from "@/lib/server/oidc";
+import { seal } from "@/lib/server/seal";
 
 /** Starts the authorization code flow with PKCE: verifier, state and nonce wait in a sealed, short-lived cookie. */
 export async function GET(request: NextRequest) {
@@ -12,26 +21,37 @@ export async function GET(request: NextRequest) {
   try {
     configuration = await oidcConfiguration();
   } catch {
-    console.error('OIDC discovery failed');
-    return new NextResponse('The sign-in service is unavailable.', { status: 503, headers: { 'Cache-Control': 'no-store' } });
+    console.error("OIDC discovery failed");
+    return new NextResponse("The sign-in service is unavailable.", {
+      status: 503,
+      headers: { "Cache-Control": "no-store" },
+    });
   }
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
-  const returnTo = safeReturnTo(request.nextUrl.searchParams.get('returnTo'));
+  const returnTo = safeReturnTo(request.nextUrl.searchParams.get("returnTo"));
   const url = client.buildAuthorizationUrl(configuration, {
     redirect_uri: redirectUri(),
     scope: env.OIDC_SCOPES,
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
+    code_challenge_method: "S256",
     state,
     nonce,
   });
   const store = await cookies();
   store.set(
     LOGIN_COOKIE,
-    await seal({ codeVerifier, state, nonce, returnTo }, env.SESSION_SECRET, 'login', LOGIN_MAX_AGE_SECONDS),
+    await seal(
+      { codeVerifier, state, nonce, returnTo },
+      env.SESSION_SECRET,
+      "login",
+      LOGIN_MAX_AGE_SECONDS,
+    ),
     cookieOptions(LOGIN_MAX_AGE_SECONDS),
   );
-  return NextResponse.redirect(url, { status: 303, headers: { 'Cache-Control': 'no-store' } });
+  return NextResponse.redirect(url, {
+    status: 303,
+    headers: { "Cache-Control": "no-store" },
+  });
 }

@@ -1,0 +1,111 @@
+/**
+ * Tree.commitBatched (what `new` uses): the same files and modes as commit(), each written atomically, with the
+ * fsyncs issued together; a failure while staging replaces nothing and leaves no temporary file. The in-memory
+ * overlay refuses a path that would be a file and a directory at once, as the disk would.
+ */
+import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PathEscapeError, RenderError } from '../../src/errors.js';
+import { DiskAdapter } from '../../src/tree/disk.js';
+import { Tree } from '../../src/tree/tree.js';
+import { makeTempDir, removeDir } from '../support/cli.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+function tempDir(): string {
+  const dir = makeTempDir('secure-stack-batched-');
+  dirs.push(dir);
+  return dir;
+}
+
+function allFiles(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+describe('Tree.commitBatched', () => {
+  it('writes what commit() writes: contents, modes, the plan, and an UPDATE over an existing file', async () => {
+    const batched = tempDir();
+    const single = tempDir();
+    for (const root of [batched, single]) writeFileSync(path.join(root, 'existing.txt'), 'old\n');
+    const fill = (tree: Tree): void => {
+      tree.write('a.txt', 'alpha\n');
+      tree.write('deep/er/b.json', '{}\n');
+      tree.write('scripts/run.sh', '#!/bin/sh\n', { executable: true });
+      tree.write('existing.txt', 'new\n');
+    };
+    const batchedTree = new Tree(new DiskAdapter(batched));
+    fill(batchedTree);
+    const singleTree = new Tree(new DiskAdapter(single));
+    fill(singleTree);
+
+    const plan = await batchedTree.commitBatched();
+    expect(plan).toEqual(singleTree.commit());
+    expect(plan.map((file) => `${file.kind} ${file.path}`)).toEqual([
+      'CREATE a.txt',
+      'CREATE deep/er/b.json',
+      'UPDATE existing.txt',
+      'CREATE scripts/run.sh',
+    ]);
+    expect(allFiles(batched)).toEqual(allFiles(single));
+    for (const file of allFiles(single)) {
+      expect(readFileSync(path.join(batched, file)), file).toEqual(readFileSync(path.join(single, file)));
+      expect(statSync(path.join(batched, file)).mode & 0o777, file).toBe(statSync(path.join(single, file)).mode & 0o777);
+    }
+    expect(statSync(path.join(batched, 'scripts/run.sh')).mode & 0o777).toBe(0o755);
+    expect((await new Tree(new DiskAdapter(batched)).commitBatched())).toEqual([]); // nothing written: nothing to do
+  });
+
+  it('replaces nothing and leaves no temporary file when one file cannot be staged', async () => {
+    const root = tempDir();
+    writeFileSync(path.join(root, 'keep.txt'), 'original\n');
+    writeFileSync(path.join(root, 'blocker'), 'a file where a directory is needed\n');
+    const tree = new Tree(new DiskAdapter(root));
+    tree.write('keep.txt', 'replaced\n');
+    tree.write('blocker/inside.txt', 'x\n');
+    await expect(tree.commitBatched()).rejects.toThrow(PathEscapeError);
+    expect(readFileSync(path.join(root, 'keep.txt'), 'utf8')).toBe('original\n');
+    expect(allFiles(root)).toEqual(['blocker', 'keep.txt']);
+  });
+
+  it('refuses to write through a symbolic link', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    mkdirSync(path.join(root, 'real'));
+    symlinkSync(outside, path.join(root, 'link'));
+    const tree = new Tree(new DiskAdapter(root));
+    tree.write('real/ok.txt', 'ok\n');
+    tree.write('link/escape.txt', 'x\n');
+    await expect(tree.commitBatched()).rejects.toThrow(/symbolic link/);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(allFiles(root)).toEqual([]);
+  });
+});
+
+describe('the in-memory overlay', () => {
+  it('refuses a file where it holds a directory, and a directory where it holds a file', () => {
+    const tree = new Tree(new DiskAdapter(tempDir()));
+    tree.write('a/b.txt', 'x');
+    expect(() => tree.write('a', 'y')).toThrow(RenderError);
+    tree.write('c', 'z');
+    expect(() => tree.write('c/d.txt', 'w')).toThrow(RenderError);
+    tree.delete('c');
+    tree.write('c/d.txt', 'w'); // once the file is gone, the directory may exist
+    expect(tree.readText('c/d.txt')).toBe('w');
+  });
+
+  it('keeps its bytes apart from the caller’s buffers', () => {
+    const tree = new Tree(new DiskAdapter(tempDir()));
+    const bytes = Buffer.from('abc');
+    tree.write('f', bytes);
+    bytes[0] = 0x7a;
+    const read = tree.read('f')!;
+    read[1] = 0x7a;
+    expect(tree.readText('f')).toBe('abc');
+  });
+});
