@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchOnce, measureThroughput } from './stack-load.mjs';
-import { cpuSeconds, freePort, interleavedRounds, overhead, summarise } from './stack-lib.mjs';
+import { cpuSeconds, freePort, interleavedRounds, overhead, summariseCpu, summariseField } from './stack-lib.mjs';
 
 export const PYTHON = '/usr/bin/python3';
 /** Everything the generated app imports at start-up, plus the server. */
@@ -204,10 +204,8 @@ export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSec
         return sample;
       },
     });
-    const series = (name, field) => samples[name].map((sample) => sample[field]);
-    const [healthz, meRs256, meEs256] = variants.map((variant) => summarise(series(variant.name, 'rps')));
-    const cpuKnown = variants.every((variant) => series(variant.name, 'cpuMicroseconds').every((value) => value !== undefined));
-    const cpu = cpuKnown ? Object.fromEntries(variants.map((variant) => [variant.name, summarise(series(variant.name, 'cpuMicroseconds'))])) : null;
+    const { healthz, meRs256, meEs256 } = summariseField(samples, 'rps');
+    const cpu = summariseCpu(samples);
     const authOverhead = overhead(meRs256.median, healthz.median);
     return {
       status: 'measured',
@@ -220,7 +218,7 @@ export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSec
       // The server process's CPU time per request: what each request costs, largely independent of other load.
       // When the server is CPU-bound, 1 - rps(me)/rps(healthz) = 1 - cpu(healthz)/cpu(me): the same overhead.
       serverCpuMicrosecondsPerRequest: cpu,
-      cpuOverhead: cpuKnown
+      cpuOverhead: cpu
         ? { rs256: overhead(cpu.healthz.median, cpu.meRs256.median), es256: overhead(cpu.healthz.median, cpu.meEs256.median) }
         : null,
       jwksFetches: jwksServer.fetches(),

@@ -90,6 +90,20 @@ export function summarise(values) {
   return { median: median(values), samples: values };
 }
 
+/** Per variant name, the summary of one numeric field of its samples (as interleavedRounds returns them). */
+export function summariseField(samples, field) {
+  return Object.fromEntries(Object.entries(samples).map(([name, rounds]) => [name, summarise(rounds.map((sample) => sample[field]))]));
+}
+
+/**
+ * Per variant name, the server's CPU time per request or transaction (the samples' `cpuMicroseconds`); null when
+ * /proc could not tell it for some round, so that no variant is summarised from fewer rounds than another.
+ */
+export function summariseCpu(samples) {
+  const known = Object.values(samples).every((rounds) => rounds.every((sample) => sample.cpuMicroseconds !== undefined));
+  return known ? summariseField(samples, 'cpuMicroseconds') : null;
+}
+
 /**
  * The share of throughput a security control costs: 1 - secured/baseline (0.12 = 12 % fewer requests or
  * transactions per second with the control on). Negative when the secured variant happened to be faster.

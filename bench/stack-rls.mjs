@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './lib.mjs';
-import { cpuSeconds, freePort, interleavedRounds, overhead, summarise } from './stack-lib.mjs';
+import { cpuSeconds, freePort, interleavedRounds, overhead, summariseCpu, summariseField } from './stack-lib.mjs';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pgbench'];
@@ -340,11 +340,8 @@ export async function benchmarkRls({ projectDir, projectName, clients, threads, 
       return sample;
     },
   });
-  const series = (name, field) => samples[name].map((sample) => sample[field]);
-  const cpuKnown = variants.every((variant) => series(variant.name, 'cpuMicroseconds').every((value) => value !== undefined));
-  const cpu = cpuKnown ? { rls: summarise(series('rls', 'cpuMicroseconds')), noRls: summarise(series('noRls', 'cpuMicroseconds')) } : null;
-  const rls = summarise(series('rls', 'tps'));
-  const noRls = summarise(series('noRls', 'tps'));
+  const cpu = summariseCpu(samples);
+  const { rls, noRls } = summariseField(samples, 'tps');
   const rlsOverhead = overhead(rls.median, noRls.median);
   return {
     status: 'measured',

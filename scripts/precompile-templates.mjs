@@ -12,10 +12,11 @@
  * --check: write nothing; exit 1 when the file on disk differs from what this run would write.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeOrCheck } from './answer-sets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
@@ -47,18 +48,4 @@ ${entries.join('')}};
 `;
 const target = path.join(TEMPLATES_DIR, PRECOMPILED_FILE);
 console.log(`${templates.length} templates precompiled`);
-if (values.check) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing: differs
-  }
-  if (current !== text) {
-    console.error(`${path.relative(ROOT, target)} is out of date: run node scripts/precompile-templates.mjs`);
-    process.exitCode = 1;
-  }
-} else {
-  writeFileSync(target, text);
-  console.log(`written: ${path.relative(ROOT, target)}`);
-}
+writeOrCheck(target, text, { check: values.check, root: ROOT, script: 'scripts/precompile-templates.mjs' });

@@ -11,10 +11,10 @@
  *
  * --check: write nothing; exit 1 when the file on disk differs from what this run would write.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { answerSetRenderInputs, writeOrCheck } from './answer-sets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
@@ -23,26 +23,11 @@ const { renderProject } = await import(path.join(ROOT, 'dist/pipeline/generate.j
 const { isFormatted } = await import(path.join(ROOT, 'dist/format/format.js'));
 const { alignMarkdownTables } = await import(path.join(ROOT, 'dist/format/markdown-tables.js'));
 const { PREFORMATTED_FILE, TEMPLATES_DIR } = await import(path.join(ROOT, 'dist/render/templates.js'));
+const { LAYER_IDS } = await import(path.join(ROOT, 'dist/answers/schema.js'));
 const prettier = await import('prettier');
 
-/** The render inputs of scripts/preformat-answer-sets.json (a set with `eachLayerAlone` renders once per layer). */
-function renderInputs(root = ROOT) {
-  const { sets } = JSON.parse(readFileSync(path.join(root, 'scripts/preformat-answer-sets.json'), 'utf8'));
-  const layers = ['api', 'web', 'db', 'containers', 'ci', 'docs'];
-  return Object.entries(sets).flatMap(([name, set]) => {
-    const input = (answers) => ({
-      answers,
-      presets: [{ name: 'default', builtin: true }],
-      generatedOn: set.generatedOn,
-      ...(set.baseImageDigests ? { baseImageDigests: set.baseImageDigests } : {}),
-    });
-    if (!set.eachLayerAlone) return [{ name, input: input(set.answers) }];
-    return layers.map((layer) => ({ name: `${name}:${layer}`, input: input({ ...set.answers, layers: [layer] }) }));
-  });
-}
-
 const verdicts = new Map(); // template → { sha256, formatted }
-for (const { input } of renderInputs()) {
+for (const { input } of answerSetRenderInputs(ROOT, LAYER_IDS)) {
   const project = await renderProject(input, 'none');
   for (const file of project.files) {
     if (!isFormatted(file.path)) continue;
@@ -75,18 +60,4 @@ const target = path.join(TEMPLATES_DIR, PREFORMATTED_FILE);
 const notVouched = sortedPaths((verdict) => !verdict.asIs && !verdict.tablesAligned);
 console.log(`${asIs.length} templates render already formatted, ${tablesAligned.length} once their tables are aligned; prettier still formats the output of ${notVouched.length}:`);
 for (const template of notVouched) console.log(`  ${template}`);
-if (values.check) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing: differs
-  }
-  if (current !== text) {
-    console.error(`${path.relative(ROOT, target)} is out of date: run node scripts/verify-preformatted-templates.mjs`);
-    process.exitCode = 1;
-  }
-} else {
-  writeFileSync(target, text);
-  console.log(`written: ${path.relative(ROOT, target)}`);
-}
+writeOrCheck(target, text, { check: values.check, root: ROOT, script: 'scripts/verify-preformatted-templates.mjs' });

@@ -39,6 +39,8 @@ interface StackLib {
   overhead(secured: number, baseline: number): number;
   percent(fraction: number): string;
   summarise(values: number[]): { median: number; samples: number[] };
+  summariseField(samples: Record<string, Array<Record<string, number | undefined>>>, field: string): Record<string, { median: number; samples: number[] }>;
+  summariseCpu(samples: Record<string, Array<{ cpuMicroseconds?: number; [field: string]: number | undefined }>>): Record<string, { median: number; samples: number[] }> | null;
   interleavedRounds<V extends { name: string }, S>(
     variants: V[],
     rounds: number,
@@ -120,6 +122,16 @@ describe('overhead arithmetic and interleaving', () => {
     expect(() => lib.overhead(1, 0)).toThrow(/positive/);
     expect(lib.percent(0.1234)).toBe('12.3 %');
     expect(lib.summarise([5, 1, 3])).toEqual({ median: 3, samples: [5, 1, 3] });
+  });
+
+  it('summarises a field per variant, and CPU only when every round of every variant has it', () => {
+    const samples = {
+      secured: [{ rps: 80, cpuMicroseconds: 50 }, { rps: 90, cpuMicroseconds: 40 }, { rps: 70, cpuMicroseconds: 60 }],
+      baseline: [{ rps: 100, cpuMicroseconds: 20 }, { rps: 120, cpuMicroseconds: 30 }, { rps: 110, cpuMicroseconds: 25 }],
+    };
+    expect(lib.summariseField(samples, 'rps')).toEqual({ secured: { median: 80, samples: [80, 90, 70] }, baseline: { median: 110, samples: [100, 120, 110] } });
+    expect(lib.summariseCpu(samples)).toEqual({ secured: { median: 50, samples: [50, 40, 60] }, baseline: { median: 25, samples: [20, 30, 25] } });
+    expect(lib.summariseCpu({ ...samples, baseline: [{ rps: 100, cpuMicroseconds: 20 }, { rps: 120 }] })).toBeNull();
   });
 
   it('warms every variant up once, then rotates the order each round', async () => {

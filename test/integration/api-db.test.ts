@@ -5,14 +5,14 @@
  * writes through the API must fail, and the rows in the database must carry the tenant of the token.
  */
 import { generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../support/cli.js';
-import { freePort, postgresMissing, startCluster, type PgCluster } from '../support/postgres.js';
+import { startGeneratedDatabase } from '../support/generated-database.js';
+import { freePort, postgresMissing, type PgCluster } from '../support/postgres.js';
 import { generateProject, type GeneratedProject } from '../support/project.js';
 import { skipOrFail } from '../support/tools.js';
 
@@ -80,27 +80,9 @@ async function setUp(): Promise<void> {
     return;
   }
   project = await generateProject({ projectName: 'demo-app', layers: ['api', 'db', 'docs'], oidcIssuer: ISSUER, oidcAudience: AUDIENCE });
-  const generated = (file: string): string => path.join(project!.dir, file);
-  chmodSync(project.dir, 0o755); // the postgres OS user runs the generated scripts
-  cluster = await startCluster({
-    postgresqlConf: readFileSync(generated('db/postgresql.conf'), 'utf8'),
-    pgHba: readFileSync(generated('db/pg_hba.conf'), 'utf8'),
-    database: PREFIX,
-  });
+  const database = await startGeneratedDatabase(project.dir, { database: PREFIX, appPassword: APP_PASSWORD, migratorPassword: MIGRATOR_PASSWORD });
+  cluster = database.cluster;
   const c = cluster;
-  const tools = { PATH: `${c.bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
-  const init = c.runAsServerUser(generated('db/init.sh'), [`postgresql:///${PREFIX}?host=${encodeURIComponent(c.socketDir)}&port=${c.port}&user=${c.superuser}`], {
-    ...tools,
-    PGPASSFILE: c.writePrivateFile('pgpass', `*:*:*:${c.superuser}:${c.superuserPassword}\n*:*:*:${PREFIX}_migrator:${MIGRATOR_PASSWORD}\n`),
-    APP_PASSWORD_FILE: c.writePrivateFile('app_password', `${APP_PASSWORD}\n`),
-    MIGRATOR_PASSWORD_FILE: c.writePrivateFile('migrator_password', `${MIGRATOR_PASSWORD}\n`),
-  });
-  if (init.status !== 0) throw new Error(`db/init.sh failed: ${init.stderr}${init.stdout}`);
-  const migrate = c.runAsServerUser(generated('db/migrate.sh'), ['up'], {
-    ...tools,
-    DATABASE_URL: `postgresql://${PREFIX}_migrator:${MIGRATOR_PASSWORD}@127.0.0.1:${c.port}/${PREFIX}?sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`,
-  });
-  if (migrate.status !== 0) throw new Error(`db/migrate.sh failed: ${migrate.stderr}${migrate.stdout}`);
   c.superSql(`INSERT INTO app.tenants (id, name) VALUES ('${TENANT_A}', 'Tenant A'), ('${TENANT_B}', 'Tenant B');`, PREFIX);
 
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -116,7 +98,7 @@ async function setUp(): Promise<void> {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   api = execa(PYTHON, ['-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', String(port), '--no-access-log'], {
-    cwd: generated('api'),
+    cwd: path.join(project.dir, 'api'),
     extendEnv: false,
     env: {
       PATH: '/usr/bin:/bin',
@@ -126,7 +108,7 @@ async function setUp(): Promise<void> {
       OIDC_AUDIENCE: AUDIENCE,
       OIDC_JWKS_URI: `http://127.0.0.1:${jwksPort}/jwks.json`,
       ALLOWED_HOSTS: '127.0.0.1',
-      DATABASE_URL: `postgresql://${PREFIX}_app:${APP_PASSWORD}@127.0.0.1:${c.port}/${PREFIX}?sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`,
+      DATABASE_URL: database.appUrl,
     },
     reject: false,
     all: true,

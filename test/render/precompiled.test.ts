@@ -8,11 +8,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LAYER_IDS, type Answers } from '../../src/answers/schema.js';
-import { renderProject, type RenderInput } from '../../src/pipeline/generate.js';
+import { LAYER_IDS } from '../../src/answers/schema.js';
+import { renderProject } from '../../src/pipeline/generate.js';
 import { compileTemplate, compilerRevision, precompileTemplate, usePrecompiledTemplates, type PrecompiledTemplate } from '../../src/render/handlebars.js';
 import { PINS_FILE, packagePins, parsePins, resolvePins, usePrecomputedPins, type ResolvedPins } from '../../src/layers/ci/pins.js';
 import { PRECOMPILED_FILE, TEMPLATES_DIR } from '../../src/render/templates.js';
+import { answerSetRenderInputs } from '../../scripts/answer-sets.mjs';
 import { REPO_ROOT } from '../support/cli.js';
 
 const shipped = (await import(pathToFileURL(path.join(TEMPLATES_DIR, PRECOMPILED_FILE)).href)) as {
@@ -27,22 +28,6 @@ afterAll(useShipped);
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 const evaluate = (spec: string): object => new Function(`return ${spec};`)() as object;
 
-function renderInputs(): Array<{ name: string; input: RenderInput }> {
-  const { sets } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'scripts/preformat-answer-sets.json'), 'utf8')) as {
-    sets: Record<string, { answers: Answers; generatedOn: string; baseImageDigests?: Record<string, string>; eachLayerAlone?: boolean }>;
-  };
-  return Object.entries(sets).flatMap(([name, set]) => {
-    const input = (answers: Answers): RenderInput => ({
-      answers,
-      presets: [{ name: 'default', builtin: true }],
-      generatedOn: set.generatedOn,
-      ...(set.baseImageDigests ? { baseImageDigests: set.baseImageDigests } : {}),
-    });
-    if (!set.eachLayerAlone) return [{ name, input: input(set.answers) }];
-    return LAYER_IDS.map((layer) => ({ name: `${name}:${layer}`, input: input({ ...set.answers, layers: [layer] }) }));
-  });
-}
-
 describe('precompiled templates', () => {
   it('cover the shipped templates (run scripts/precompile-templates.mjs after changing one)', () => {
     const sources = readdirSync(TEMPLATES_DIR, { recursive: true, withFileTypes: true })
@@ -54,7 +39,7 @@ describe('precompiled templates', () => {
     expect(shipped.compilerRevision).toBe(compilerRevision());
   });
 
-  for (const { name, input } of renderInputs()) {
+  for (const { name, input } of answerSetRenderInputs(REPO_ROOT, LAYER_IDS)) {
     it(`render the same bytes as compiling at run time: ${name}`, async () => {
       useShipped();
       const ahead = await renderProject(input, 'none');

@@ -4,46 +4,22 @@
  * over every file it owns, for every answer set of scripts/preformat-answer-sets.json. alignMarkdownTables
  * prints tables as prettier does, or declines.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { LAYER_IDS, type Answers } from '../../src/answers/schema.js';
+import { LAYER_IDS } from '../../src/answers/schema.js';
 import { isFormatted } from '../../src/format/format.js';
 import { ONE_COLUMN_CHARACTERS, alignMarkdownTables } from '../../src/format/markdown-tables.js';
-import { renderProject, type RenderInput, type RenderedProject } from '../../src/pipeline/generate.js';
+import { renderProject, type RenderedProject } from '../../src/pipeline/generate.js';
 import { preformattedTemplates } from '../../src/render/templates.js';
+import { answerSetRenderInputs } from '../../scripts/answer-sets.mjs';
 import { REPO_ROOT } from '../support/cli.js';
-
-interface AnswerSet {
-  answers: Answers;
-  generatedOn: string;
-  baseImageDigests?: Record<string, string>;
-  eachLayerAlone?: boolean;
-}
-
-function renderInputs(): Array<{ name: string; input: RenderInput }> {
-  const { sets } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'scripts/preformat-answer-sets.json'), 'utf8')) as {
-    sets: Record<string, AnswerSet>;
-  };
-  return Object.entries(sets).flatMap(([name, set]) => {
-    const input = (answers: Answers): RenderInput => ({
-      answers,
-      presets: [{ name: 'default', builtin: true }],
-      generatedOn: set.generatedOn,
-      ...(set.baseImageDigests ? { baseImageDigests: set.baseImageDigests } : {}),
-    });
-    if (!set.eachLayerAlone) return [{ name, input: input(set.answers) }];
-    return LAYER_IDS.map((layer) => ({ name: `${name}:${layer}`, input: input({ ...set.answers, layers: [layer] }) }));
-  });
-}
 
 function filesOf(project: RenderedProject): Record<string, string> {
   return Object.fromEntries(project.files.map((file) => [file.path, file.content.toString('utf8')]));
 }
 
 describe('rendering without prettier where the templates are already formatted', () => {
-  for (const { name, input } of renderInputs()) {
+  for (const { name, input } of answerSetRenderInputs(REPO_ROOT, LAYER_IDS)) {
     it(`is byte-identical to prettier over every file: ${name}`, async () => {
       const fast = await renderProject(input);
       const reference = await renderProject(input, 'all');
@@ -56,7 +32,7 @@ describe('rendering without prettier where the templates are already formatted',
   }
 
   it('takes the fast path for most formatted files of the full stack (the list in templates/ is not stale)', async () => {
-    const project = await renderProject(renderInputs()[0]!.input, 'none');
+    const project = await renderProject(answerSetRenderInputs(REPO_ROOT, LAYER_IDS)[0]!.input, 'none');
     const { asIs, tablesAligned } = preformattedTemplates();
     const owned = project.files.filter((file) => isFormatted(file.path));
     const vouched = owned.filter(

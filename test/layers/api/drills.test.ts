@@ -8,11 +8,12 @@
  * new password without a restart, the old password stops working, and the client never sees a failure.
  */
 import { execa } from 'execa';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../../support/cli.js';
-import { postgresMissing, startCluster, type PgCluster } from '../../support/postgres.js';
+import { startGeneratedDatabase } from '../../support/generated-database.js';
+import { postgresMissing, type PgCluster } from '../../support/postgres.js';
 import { generateProject, type GeneratedProject } from '../../support/project.js';
 import { skipOrFail } from '../../support/tools.js';
 
@@ -88,33 +89,15 @@ describe('the database credential rotation drill', () => {
   const MIGRATOR_PASSWORD = 'migrator-password-drill';
   let project: GeneratedProject | undefined;
   let cluster: PgCluster | undefined;
+  let appUrl = '';
   let setupProblem: string | undefined;
 
   beforeAll(async () => {
     setupProblem = postgresMissing() ?? (await pythonMissing());
     if (setupProblem) return;
     project = await generateProject({ projectName: 'drill-db', layers: ['api', 'db', 'docs'] });
-    const generated = (file: string): string => path.join(project!.dir, file);
-    chmodSync(project.dir, 0o755); // the postgres OS user runs the generated scripts and the drill
-    cluster = await startCluster({
-      postgresqlConf: readFileSync(generated('db/postgresql.conf'), 'utf8'),
-      pgHba: readFileSync(generated('db/pg_hba.conf'), 'utf8'),
-      database: PREFIX,
-    });
-    const c = cluster;
-    const tools = { PATH: `${c.bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
-    const init = c.runAsServerUser(generated('db/init.sh'), [`postgresql:///${PREFIX}?host=${encodeURIComponent(c.socketDir)}&port=${c.port}&user=${c.superuser}`], {
-      ...tools,
-      PGPASSFILE: c.writePrivateFile('pgpass', `*:*:*:${c.superuser}:${c.superuserPassword}\n*:*:*:${PREFIX}_migrator:${MIGRATOR_PASSWORD}\n`),
-      APP_PASSWORD_FILE: c.writePrivateFile('app_password', `${APP_PASSWORD}\n`),
-      MIGRATOR_PASSWORD_FILE: c.writePrivateFile('migrator_password', `${MIGRATOR_PASSWORD}\n`),
-    });
-    if (init.status !== 0) throw new Error(`db/init.sh failed: ${init.stderr}${init.stdout}`);
-    const migrate = c.runAsServerUser(generated('db/migrate.sh'), ['up'], {
-      ...tools,
-      DATABASE_URL: `postgresql://${PREFIX}_migrator:${MIGRATOR_PASSWORD}@127.0.0.1:${c.port}/${PREFIX}?sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`,
-    });
-    if (migrate.status !== 0) throw new Error(`db/migrate.sh failed: ${migrate.stderr}${migrate.stdout}`);
+    // The helper opens the project directory to the postgres OS user, which runs the drill too.
+    ({ cluster, appUrl } = await startGeneratedDatabase(project.dir, { database: PREFIX, appPassword: APP_PASSWORD, migratorPassword: MIGRATOR_PASSWORD }));
   }, 120_000);
   afterAll(() => {
     cluster?.stop();
@@ -130,7 +113,7 @@ describe('the database credential rotation drill', () => {
       ...CLEAN_ENV,
       PATH: '/usr/bin:/bin:/usr/sbin:/sbin', // runuser (as root) lives in sbin
       PYTHONPATH: path.join(project!.dir, 'api'),
-      DRILL_DATABASE_URL: `postgresql://${PREFIX}_app:${APP_PASSWORD}@127.0.0.1:${c.port}/${PREFIX}?sslmode=verify-full&sslrootcert=${encodeURIComponent(c.caFile)}`,
+      DRILL_DATABASE_URL: appUrl,
       DRILL_ADMIN_URL: `host=${c.socketDir} port=${c.port} dbname=${PREFIX} user=${c.superuser}${asRoot ? '' : ` password=${c.superuserPassword}`}`,
     });
     expect(run.stdout, run.stderr.slice(-3000)).toMatch(/^\{/);

@@ -7,6 +7,7 @@
  * BFF (the token never reaches the browser, WEB-12), route handler and Server Action that refuse missing or
  * forged sessions and foreign origins (WEB-05, WEB-07, WEB-08, WEB-10). Finally Debian's chromium, driven by
  * playwright-core, loads the page: it hydrates, and an inline script injected without the nonce is blocked.
+ * The web session-key rotation drill (issue 11) runs against the same build.
  */
 import { execa, type ResultPromise } from 'execa';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -512,6 +513,24 @@ describe.skipIf(skipAll)('web layer: generated Next.js app, built and attacked',
     expect(cookieValue(cleared)).toBe('__Host-session=');
     expect(attributes(cleared!)).toEqual(expect.arrayContaining(['max-age=0', 'path=/', 'secure', 'httponly']));
   });
+
+  it('issue 11 drill: after a session-key rotation the old cookie ends cleanly and a new login works (npm run drill:session-key)', async () => {
+    // The drill starts its own `next start` of this build (a rotation needs a restart) with its own stand-in IdP and API.
+    const result = await timed('session-key drill', () => runIn(web, 'npm', ['run', '--silent', 'drill:session-key']));
+    expect(result.output).not.toMatch(/^FAIL /m);
+    expect(result.exitCode, result.output).toBe(0);
+    for (const line of [
+      'ok   signed in; the session works (page and route handler)',
+      'ok   rotated: a new key in the secret file, app restarted',
+      'ok   old cookie on /projects: 307 to the login',
+      'ok   old cookie on /api/projects: 401, and the stale cookie is deleted',
+      'ok   the login deletes the stale cookie; a new login succeeds',
+      'ok   the new session works with the new key',
+    ])
+      expect(result.output).toContain(line);
+    expect(result.output).toMatch(/^ok {3}no 5xx in \d+ requests$/m);
+    expect(result.output).toContain('drill passed');
+  }, 180_000);
 
   it.skipIf(canSkip(!existsSync(CHROMIUM)))('in chromium the page hydrates, and an inline script injected without the nonce is blocked by CSP', async () => {
     if (!existsSync(CHROMIUM) && REQUIRE_TOOLS) throw new Error(`required tool missing (SECURE_STACK_REQUIRE_TOOLS=1): ${CHROMIUM}`);

@@ -20,7 +20,6 @@ DRILL_ADMIN_URL must be allowed to ALTER ROLE the application role. The drill le
 password, printed nowhere: set your own afterwards, through your secret store.
 """
 
-import json
 import os
 import secrets
 import sys
@@ -33,7 +32,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from drills.harness import ApiServer, Client, IdentityProvider
+from drills.harness import ApiServer, Client, IdentityProvider, print_report, tear_down
 
 POOL_LIFETIME_SECONDS = 10
 STEP_TIMEOUT_SECONDS = 6 * POOL_LIFETIME_SECONDS
@@ -108,16 +107,13 @@ def run_drill(database_url: str, admin_url: str) -> Dict[str, Any]:
                     time.sleep(0.5)
                 report["pool_switched_after_s"] = round(time.monotonic() - started, 2)
                 time.sleep(1)  # traffic on the new password
-                client.stop.set()
-                client.join(timeout=10)
+                client.finish()
                 report["sessions_after_rotation"] = int(
                     admin.execute("select count(*) from pg_stat_activity where usename = %s", (role,)).fetchone()[0]
                 )
                 report["old_password_logs_in"] = logs_in(database_url)
                 report["new_password_logs_in"] = logs_in(with_password(database_url, new_password))
-                report["client_requests"] = client.requests
-                report["client_failed_requests"] = client.failed
-                report["client_statuses"] = {str(status): count for status, count in sorted(client.statuses.items())}
+                report.update(client.report())
                 report["passed"] = (
                     client.failed == 0
                     and report["requests_before_rotation"] > 0
@@ -129,12 +125,7 @@ def run_drill(database_url: str, admin_url: str) -> Dict[str, Any]:
         except (TimeoutError, RuntimeError, psycopg.Error) as error:
             report["error"] = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         finally:
-            if client is not None:
-                client.stop.set()
-                client.join(timeout=10)
-            if api is not None:
-                api.close()
-            provider.close()
+            tear_down(client, api, provider)
     return report
 
 
@@ -144,10 +135,7 @@ def main() -> int:
     if not database_url or not admin_url:
         sys.stderr.write("set DRILL_DATABASE_URL (the application role) and DRILL_ADMIN_URL (may ALTER ROLE it)\n")
         return 2
-    report = run_drill(database_url, admin_url)
-    json.dump(report, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0 if report["passed"] else 1
+    return print_report(run_drill(database_url, admin_url))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ to disk.
 
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import httpx
 import jwt
@@ -29,20 +30,29 @@ MIN_REFRESH_SECONDS = 1
 STEP_TIMEOUT_SECONDS = 3 * CACHE_SECONDS
 
 
-class IdentityProvider:
-    """Signing keys and the JWKS document that publishes their public halves, on 127.0.0.1."""
+class JwksEndpoint:
+    """A JWK Set served over HTTP on 127.0.0.1 from a thread (http is allowed for loopback JWKS URIs).
 
-    def __init__(self) -> None:
-        self.keys: Dict[str, Any] = {}
-        self.published: List[str] = []
-        self.signing_kid = ""
-        self._lock = threading.Lock()
-        provider = self
+    GET /jwks.json answers ``status`` with ``document()`` as it is at that moment, a path in ``redirects`` answers
+    302 to its target, anything else 404. Every path asked for is recorded in ``requests``.
+    """
+
+    def __init__(self, document: Callable[[], Dict[str, Any]]) -> None:
+        self.status = 200
+        self.redirects: Dict[str, str] = {}
+        self.requests: List[str] = []
+        endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                body = json.dumps(provider.jwks()).encode()
-                self.send_response(200 if self.path == "/jwks.json" else 404)
+                endpoint.requests.append(self.path)
+                if self.path in endpoint.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", endpoint.redirects[self.path])
+                    self.end_headers()
+                    return
+                body = json.dumps(document()).encode()
+                self.send_response(endpoint.status if self.path == "/jwks.json" else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -52,11 +62,31 @@ class IdentityProvider:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/jwks.json"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class IdentityProvider:
+    """Signing keys and the JWKS document that publishes their public halves, on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.keys: Dict[str, Any] = {}
+        self.published: List[str] = []
+        self.signing_kid = ""
+        self._lock = threading.Lock()
+        self.endpoint = JwksEndpoint(self.jwks)
+
+    @property
     def jwks_uri(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/jwks.json"
+        return self.endpoint.url
 
     def create_key(self, kid: str) -> None:
         self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -90,8 +120,7 @@ class IdentityProvider:
         return jwt.encode(claims, self.keys[kid], algorithm="RS256", headers={"typ": "at+jwt", "kid": header_kid or kid})
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.endpoint.close()
 
 
 class ApiServer:
@@ -160,6 +189,10 @@ class Client(threading.Thread):
                 self.kids_used[kid] = self.kids_used.get(kid, 0) + 1
                 time.sleep(0.01)
 
+    def finish(self) -> None:
+        self.stop.set()
+        self.join(timeout=10)
+
     @property
     def requests(self) -> int:
         return sum(self.statuses.values())
@@ -167,3 +200,27 @@ class Client(threading.Thread):
     @property
     def failed(self) -> int:
         return sum(count for status, count in self.statuses.items() if status != 200)
+
+    def report(self) -> Dict[str, Any]:
+        """The client's part of a drill report: how many requests, how many failed, and each status's count."""
+        return {
+            "client_requests": self.requests,
+            "client_failed_requests": self.failed,
+            "client_statuses": {str(status): count for status, count in sorted(self.statuses.items())},
+        }
+
+
+def tear_down(client: Optional[Client], api: Optional[ApiServer], provider: IdentityProvider) -> None:
+    """Stops what a drill started, whichever step it reached."""
+    if client is not None:
+        client.finish()
+    if api is not None:
+        api.close()
+    provider.close()
+
+
+def print_report(report: Dict[str, Any]) -> int:
+    """Prints the report as JSON on stdout; the exit status: 0 when the drill passed."""
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0 if report["passed"] else 1

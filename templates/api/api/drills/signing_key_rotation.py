@@ -16,7 +16,6 @@ expect a removed key to keep working for as long.
     cd api && python3 -m drills.signing_key_rotation      # prints a JSON report; exit status 0 = passed
 """
 
-import json
 import sys
 import time
 import uuid
@@ -24,7 +23,15 @@ from typing import Any, Dict, Optional
 
 import httpx
 
-from drills.harness import MIN_REFRESH_SECONDS, STEP_TIMEOUT_SECONDS, ApiServer, Client, IdentityProvider
+from drills.harness import (
+    MIN_REFRESH_SECONDS,
+    STEP_TIMEOUT_SECONDS,
+    ApiServer,
+    Client,
+    IdentityProvider,
+    print_report,
+    tear_down,
+)
 
 def wait_for_status(api: ApiServer, token_factory: Any, expected: int) -> float:
     """Seconds until a probe gets ``expected`` (one probe per refetch bound), or raises after the step timeout."""
@@ -69,14 +76,11 @@ def run_drill() -> Dict[str, Any]:
 
         report["retired_key_refused_after_s"] = wait_for_status(api, old_or_unknown, 401)
         time.sleep(0.5)
-        client.stop.set()
-        client.join(timeout=10)
+        client.finish()
         with httpx.Client(timeout=10) as http:
             report["retired_key_status"] = api.status(http, provider.token(old))
             report["new_key_status"] = api.status(http, provider.token(new))
-        report["client_requests"] = client.requests
-        report["client_failed_requests"] = client.failed
-        report["client_statuses"] = {str(status): count for status, count in sorted(client.statuses.items())}
+        report.update(client.report())
         report["client_requests_per_key"] = {"old": client.kids_used.get(old, 0), "new": client.kids_used.get(new, 0)}
         report["passed"] = (
             client.failed == 0
@@ -88,20 +92,12 @@ def run_drill() -> Dict[str, Any]:
     except (TimeoutError, RuntimeError, httpx.HTTPError) as error:
         report["error"] = f"{type(error).__name__}: {error}"
     finally:
-        if client is not None:
-            client.stop.set()
-            client.join(timeout=10)
-        if api is not None:
-            api.close()
-        provider.close()
+        tear_down(client, api, provider)
     return report
 
 
 def main() -> int:
-    report = run_drill()
-    json.dump(report, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0 if report["passed"] else 1
+    return print_report(run_drill())
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
 
 import jwt
@@ -27,6 +25,7 @@ from fastapi.testclient import TestClient
 from app.factory import create_app
 from app.settings import Settings
 from app.tenancy import MULTI_TENANT
+from drills.harness import JwksEndpoint
 
 ISSUER = "https://idp.test.example/"
 AUDIENCE = "test-api"
@@ -70,48 +69,16 @@ class Keys:
         }
 
 
-class JwksServer:
-    """Serves a JWK Set on 127.0.0.1 and counts what it is asked for."""
+class JwksServer(JwksEndpoint):
+    """Serves the JWK Set the test puts in ``document`` (the drills' endpoint), and counts the fetches."""
 
     def __init__(self) -> None:
         self.document: Dict[str, Any] = {"keys": []}
-        self.status = 200
-        self.requests: List[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                server.requests.append(self.path)
-                if self.path == "/redirect":
-                    self.send_response(302)
-                    self.send_header("Location", "/jwks.json")
-                    self.end_headers()
-                    return
-                body = json.dumps(server.document).encode()
-                self.send_response(server.status if self.path == "/jwks.json" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/jwks.json"
+        super().__init__(lambda: self.document)
+        self.redirects["/redirect"] = "/jwks.json"  # redirects must not be followed
 
     def fetches(self) -> int:
         return sum(1 for path in self.requests if path == "/jwks.json")
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class FakeClock:

@@ -86,12 +86,7 @@ class Authenticator:
         self.fixed_tenant_id = fixed_tenant_id
 
     def authenticate(self, request: Request, required_scopes: Sequence[str]) -> Principal:
-        client = request.client.host if request.client else "unknown"
-        retry_after = self.limiter.retry_after(client)
-        if retry_after is not None:
-            security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
-            raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)})
-
+        client = self._admitted_client(request)
         token = self._bearer_token(request, client)
         try:
             verified = self.verifier.verify(token)
@@ -125,14 +120,19 @@ class Authenticator:
 
     def authenticate_static(self, request: Request, expected: str) -> None:
         """A fixed bearer credential (the metrics scraper's), compared in constant time, under the same limiter."""
+        client = self._admitted_client(request)
+        token = self._bearer_token(request, client)
+        if not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
+            self._fail(request, client, "bad_static_token", None, challenge=f'{REALM}, error="invalid_token"')
+
+    def _admitted_client(self, request: Request) -> str:
+        """The client's address, once the failure limiter lets it try again (429 with Retry-After until then)."""
         client = request.client.host if request.client else "unknown"
         retry_after = self.limiter.retry_after(client)
         if retry_after is not None:
             security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
             raise HTTPException(status_code=429, headers={"Retry-After": str(retry_after)})
-        token = self._bearer_token(request, client)
-        if not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
-            self._fail(request, client, "bad_static_token", None, challenge=f'{REALM}, error="invalid_token"')
+        return client
 
     def _bearer_token(self, request: Request, client: str) -> str:
         values = request.headers.getlist("authorization")

@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { ApiError } from "./api";
 import { AuthenticationError, AuthorizationError } from "./auth";
+import { unauthenticatedResponse } from "./unauthenticated";
 
 /** JSON answers of route handlers: never cached by a browser or a CDN (WEB-13), no internal details. */
 export function json(body: unknown, status = 200): NextResponse {
@@ -12,8 +13,7 @@ export function json(body: unknown, status = 200): NextResponse {
 }
 
 export function errorResponse(error: unknown): NextResponse {
-  if (error instanceof AuthenticationError)
-    return json({ error: "unauthenticated" }, 401);
+  if (error instanceof AuthenticationError) return unauthenticatedResponse();
   if (error instanceof AuthorizationError)
     return json({ error: "forbidden" }, 403);
   if (error instanceof ApiError)

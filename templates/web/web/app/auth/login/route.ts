@@ -4,6 +4,7 @@ import {
   cookieOptions,
   LOGIN_COOKIE,
   LOGIN_MAX_AGE_SECONDS,
+  SESSION_COOKIE,
 } from "@/lib/session-cookie";
 import { serverEnv } from "@/lib/server/env";
 import {
@@ -50,6 +51,10 @@ export async function GET(request: NextRequest) {
     ),
     cookieOptions(LOGIN_MAX_AGE_SECONDS),
   );
+  // Signing in replaces any session: a stale cookie (e.g. sealed with a rotated key) ends here, where pages that
+  // refused it send the user, since a Server Component cannot delete cookies itself.
+  if (store.has(SESSION_COOKIE))
+    store.set(SESSION_COOKIE, "", cookieOptions(0));
   return NextResponse.redirect(url, {
     status: 303,
     headers: { "Cache-Control": "no-store" },
