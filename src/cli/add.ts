@@ -164,6 +164,12 @@ export async function runAdd(argv: string[], io: CliIO, runOptions: AddRunOption
     } else if (candidates[layer].length === 1) dirs[layer] = candidates[layer][0]!;
   }
 
+  // A layer an earlier run placed and this run does not name stays where it is (planAdd keeps it there too).
+  for (const layer of PLACED_LAYERS) {
+    const known = previousDirs(layer);
+    if (!layers.includes(layer) && known !== undefined) dirs[layer] = known;
+  }
+
   const tracked = await trackedFiles(io.cwd, io.env);
   const result = await planAdd(tree, detected, { layers, dirs, today: todayUtc(io.env), tracked });
   const command = equivalentAddCommand(result, dirs, options.allowDirty);

@@ -100,11 +100,17 @@ export async function planAdd(tree: Tree, detected: DetectedRepository, input: A
     ...(previous?.baseImageDigests ? { baseImageDigests: previous.baseImageDigests } : {}),
   });
 
-  const modes = layerModes(detected, layers, input.dirs, previous);
-  const stackLayout = PLACED_LAYERS.every((layer) => !layers.includes(layer) || (modes[layer] === 'new' && input.dirs[layer] === DEFAULT_DIRS[layer]));
+  // A layer an earlier run placed stays in its folder when this run names other layers only.
+  const dirs: LayerDirs = { ...input.dirs };
+  for (const layer of PLACED_LAYERS) {
+    const recordedDir = previous?.layers[layer]?.directory;
+    if (recordedDir !== undefined && !input.layers.includes(layer)) dirs[layer] = recordedDir;
+  }
+  const modes = layerModes(detected, layers, dirs, previous);
+  const stackLayout = PLACED_LAYERS.every((layer) => !layers.includes(layer) || (modes[layer] === 'new' && dirs[layer] === DEFAULT_DIRS[layer]));
   const recorded = new Set(Object.keys(previous?.files ?? {}));
   const visible = [...new Set([...detected.files, ...(input.tracked ?? [])])];
-  const context: MergeContext = { tree, detected, visible, dirs: input.dirs, modes, layers, stackLayout, recorded, actions: [], created: new Map() };
+  const context: MergeContext = { tree, detected, visible, dirs, modes, layers, stackLayout, recorded, actions: [], created: new Map() };
 
   const skipped = new Map<string, number>();
   for (const file of project.files) {
@@ -323,6 +329,10 @@ function mergeFile(context: MergeContext, file: ProjectFile, decision: Extract<D
 function applyEdit(context: MergeContext, target: string, layer: AddAction['layer'], result: EditResult, proposal: Buffer | undefined): void {
   if (result.kind === 'edited') {
     context.tree.write(target, result.text, { executable: context.tree.isExecutable(target) });
+    // A file this run created from one template and then merged another one into (two templates on one path,
+    // as the base and web .gitignore files with the web app at the root) is no longer any single template's
+    // render: it is not recorded, so diff and upgrade never compare it with a render it does not match.
+    context.created.delete(target);
     context.actions.push({ kind: 'edit', path: target, layer, details: [...result.changes, ...result.notes] });
   } else if (result.kind === 'unchanged') {
     // A file two templates merge into (the root .gitignore of a web app at the root) is listed once.
@@ -393,8 +403,18 @@ function manifestAfterAdd(rendered: Manifest, previous: Manifest | undefined, co
   const files: Manifest['files'] = { ...(previous?.files ?? {}) };
   for (const [filePath, entry] of context.created) files[filePath] = entry;
   const sortedFiles = Object.fromEntries(Object.keys(files).sort().map((key) => [key, files[key]!]));
+  // `origin: add` tells diff and upgrade to place files as add does and to consider only the recorded ones. A
+  // manifest of `new` stays one while add leaves its layers and files as they were (a run that found nothing
+  // to create); once add creates a file or adds a layer, the repository is no longer the stack's own layout.
+  const keepsNewManifest =
+    previous !== undefined &&
+    previous.origin === undefined &&
+    PLACED_LAYERS.every((layer) => previous.layers[layer] === undefined || previous.layers[layer].directory === DEFAULT_DIRS[layer]) &&
+    context.created.size === 0 &&
+    JSON.stringify(canonicalLayers(previous.answers.layers as LayerName[])) === JSON.stringify(context.layers);
   return {
     ...rendered,
+    ...(keepsNewManifest ? {} : { origin: 'add' as const }),
     ...(previous ? { tool: rendered.tool, templateVersion: previous.templateVersion, generatedOn: previous.generatedOn } : {}),
     layers: Object.fromEntries(['base', ...canonicalLayers(Object.keys(layers).filter((id) => id !== 'base') as LayerName[])].map((id) => [id, layers[id as keyof typeof layers]!])),
     files: sortedFiles,

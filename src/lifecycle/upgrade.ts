@@ -280,7 +280,7 @@ export async function prepareUpgrade(rootPath: string, options: UpgradeOptions):
   }
   // What the user recorded (accepted risks, components made by `gen`) is theirs, not the template's: it carries over.
   const newManifest: Manifest = {
-    ...newRender.project.manifest,
+    ...newRender.manifest,
     ...(manifest.suppressions ? { suppressions: manifest.suppressions } : {}),
     ...(manifest.components ? { components: manifest.components } : {}),
   };
