@@ -175,14 +175,14 @@ export async function runAdd(argv: string[], io: CliIO, runOptions: AddRunOption
   const command = equivalentAddCommand(result, dirs, options.allowDirty);
   if (options.json) {
     writeLine(io.stdout, JSON.stringify(addJson(result, options.dryRun, command), null, 2));
-    if (!options.dryRun) tree.commit();
+    if (!options.dryRun) await tree.commit();
     return 0;
   }
   printActions(io, result);
   if (options.dryRun) {
     writeLine(io.stdout, `dry run: nothing written (${summarise(result.plan)})`);
   } else {
-    tree.commit();
+    await tree.commit();
     writeLine(io.stdout, `${painter(io.stdout, io.env).green('✔')} ${summarise(result.plan)}; ${MANIFEST_FILE} records the layers and the files created`);
   }
   writeLine(io.stdout);

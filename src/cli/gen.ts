@@ -57,7 +57,7 @@ export async function runGen(argv: string[], io: CliIO, runOptions: GenRunOption
     return 0;
   }
   if (values.yes !== true && !(await confirm!(`Write ${summarise(changes)}?`))) throw new CancelledError();
-  tree.commit();
+  await tree.commit();
   if (!values.json) {
     writeLine(io.stdout, `${painter(io.stdout, io.env).green('✔')} gen ${generator} ${name}: ${summarise(changes)}; .secure-stack.yaml records the component`);
   }

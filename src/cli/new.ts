@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { deriveNames } from '../answers/names.js';
 import { mergeAnswers, finaliseAnswers } from '../answers/resolve.js';
 import { CLOUDS, LAYER_IDS, partialAnswersSchema, type AnswerKey, type Answers, type PartialAnswers } from '../answers/schema.js';
+import { validate } from '../config/validation.js';
 import { UsageError } from '../errors.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/manifest.js';
 import { todayUtc } from '../pipeline/context.js';
@@ -155,7 +156,7 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
   }
   if (conflicts.length > 0) throw conflictError(conflicts);
 
-  await tree.commitBatched();
+  await tree.commit();
   const post = await finishRepository({
     target,
     files: plan,
@@ -203,9 +204,9 @@ export function parseNewArgs(argv: string[]): NewOptions | 'help' {
   if (values['oidc-issuer'] !== undefined) flags.oidcIssuer = values['oidc-issuer'];
   if (values['oidc-audience'] !== undefined) flags.oidcAudience = values['oidc-audience'];
   if (values['security-contact'] !== undefined) flags.securityContact = values['security-contact'];
-  const checked = partialAnswersSchema.safeParse(flags);
+  const checked = validate(partialAnswersSchema, flags);
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
+    const issue = checked.problem;
     const key = issue.path[0] as AnswerKey;
     throw new UsageError(`invalid ${FLAG_NAMES[key] ?? key} ${JSON.stringify(flags[key])}: ${issue.message}`);
   }

@@ -289,8 +289,12 @@ export function tomlStr(value: unknown): string {
 /** ASCII punctuation that can start or close Markdown/GFM syntax; escaped with a backslash (all are CommonMark-escapable). */
 const MD_BACKSLASH = new Set(['\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '.', '!', '|', '~', '^', '$']);
 const MD_ENTITY: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
-/** Controls and invisible format/bidi characters: written as numeric character references, never raw. */
-const MD_INVISIBLE_RE = /[\p{Cc}\p{Cf}]/u;
+/**
+ * What mdText rewrites, one character at a time: Markdown punctuation, `<`, `>`, `&`, a `:` before `/` (no bare-URL
+ * autolink), a leading `=`, and controls and invisible format/bidi characters other than the tab (those become
+ * numeric character references, never raw).
+ */
+const MD_SPECIAL_RE = /[\\`*_{}[\]()#+\-.!|~^$<>&]|:(?=\/)|^=|(?!\t)[\p{Cc}\p{Cf}]/gu;
 
 /**
  * Text for a Markdown paragraph, list item or table cell. Line breaks (LF, CR, CRLF, U+0085, U+2028, U+2029)
@@ -303,22 +307,19 @@ export function mdText(value: unknown): string {
   const helper = 'mdText';
   const s = text(helper, value);
   refuseNul(helper, s, 'Markdown');
-  const chars = Array.from(s.replace(/\r\n|[\n\r\u0085\u2028\u2029]/g, ' '));
-  const pieces = chars.map((ch, i) => {
-    if (MD_BACKSLASH.has(ch)) return `\\${ch}`;
-    const entity = MD_ENTITY[ch];
-    if (entity !== undefined) return entity;
-    if (ch === ':' && chars[i + 1] === '/') return '\\:';
-    // A leading '=' could turn the previous line of the template into a setext heading.
-    if (ch === '=' && i === 0) return '\\=';
-    if (ch !== '\t' && MD_INVISIBLE_RE.test(ch)) return `&#x${hex(codePoint(ch), 2)};`;
-    return ch;
-  });
-  const blank = (ch: string | undefined): boolean => ch === ' ' || ch === '\t';
-  const asEntity = (ch: string): string => (ch === ' ' ? '&#32;' : '&#9;');
-  for (let i = 0; i < pieces.length && blank(pieces[i]); i++) pieces[i] = asEntity(chars[i] ?? ' ');
-  for (let i = pieces.length - 1; i >= 0 && blank(pieces[i]); i--) pieces[i] = asEntity(chars[i] ?? ' ');
-  return pieces.join('');
+  const escaped = s
+    .replace(/\r\n|[\n\r\u0085\u2028\u2029]/g, ' ')
+    .replace(MD_SPECIAL_RE, (ch: string, offset: number) => {
+      if (ch.length === 1 && MD_BACKSLASH.has(ch)) return `\\${ch}`;
+      const entity = MD_ENTITY[ch];
+      if (entity !== undefined) return entity;
+      // A leading '=' could turn the previous line of the template into a setext heading.
+      if (ch === ':' || (ch === '=' && offset === 0)) return `\\${ch}`;
+      return `&#x${hex(codePoint(ch), 2)};`;
+    });
+  // Blanks at either end would make an indented code block or a hard line break.
+  const blankEntity = (blanks: string): string => blanks.replace(/[ \t]/g, (ch) => (ch === ' ' ? '&#32;' : '&#9;'));
+  return escaped.replace(/^[ \t]+/, blankEntity).replace(/[ \t]+$/, blankEntity);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ function compileUncached(source: string, label: string): CompiledTemplate {
   }
   return (context) => {
     try {
-      return template(strictView(context, 'context'));
+      return template(contextView(context));
     } catch (error) {
       if (error instanceof RenderError) throw new RenderError(`template ${label}: ${error.message}`);
       throw new RenderError(`template ${label}: ${firstLine((error as Error).message)}`);
@@ -140,18 +140,35 @@ function parseAndCheck(source: string, label: string): hbs.AST.Program {
 
 /**
  * Handlebars' strict mode checks only printed values: a misspelt `{{#if has.dcos}}` would silently be false.
- * Reading the context through this view makes every missing property an error, wherever it is read.
+ * Reading the context through this view makes every missing property an error, wherever it is read. Each view
+ * keeps the views of the properties read through it, so a property read again (in every template of a layer,
+ * in every iteration of an `each`) is not wrapped again; the context is not changed while templates render.
  */
 export function strictView<T>(value: T, trail: string): T {
   if (value === null || typeof value !== 'object') return value;
+  const views = new Map<string, unknown>();
   return new Proxy(value as object, {
     get(target, property, receiver) {
-      if (typeof property === 'symbol' || property in target) {
-        return strictView(Reflect.get(target, property, receiver) as unknown, `${trail}.${String(property)}`);
-      }
-      throw new RenderError(`"${trail}.${property}" is not defined`);
+      if (typeof property === 'symbol') return strictView(Reflect.get(target, property, receiver) as unknown, `${trail}.${String(property)}`);
+      if (views.has(property)) return views.get(property);
+      if (!(property in target)) throw new RenderError(`"${trail}.${property}" is not defined`);
+      const view = strictView(Reflect.get(target, property, receiver) as unknown, `${trail}.${property}`);
+      views.set(property, view);
+      return view;
     },
   }) as T;
+}
+
+/** The strict view of each render context, made once for all the templates rendered with it. */
+const contextViews = new WeakMap<object, object>();
+
+function contextView(context: object): object {
+  let view = contextViews.get(context);
+  if (view === undefined) {
+    view = strictView(context, 'context');
+    contextViews.set(context, view);
+  }
+  return view;
 }
 
 function checkProgram(program: hbs.AST.Program, label: string): void {

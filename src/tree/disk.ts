@@ -139,21 +139,29 @@ export class DiskAdapter {
    * fsync'd, then rename(2) over the target) but the fsyncs issued together: one per file is still needed
    * before its rename, but concurrently the kernel writes them out in parallel and the filesystem journal
    * commits them in a few groups instead of one commit per file, which was most of the time `new` spent
-   * writing. Nothing is renamed until every file is staged and synced, so a failure leaves no file replaced;
-   * the directories holding the new names are synced last, so the renames survive a crash too.
+   * writing. Each directory is checked (never a symlink, never a file in the way) or created once per batch,
+   * not once per file and path segment, and checked again just before the renames. Nothing is renamed until
+   * every file is staged and synced, so a failure leaves no file replaced; the directories holding the new
+   * names are synced last, so the renames survive a crash too.
    */
   async writeFilesAtomic(files: ReadonlyArray<{ path: string; content: Buffer; executable: boolean }>): Promise<void> {
-    const staged: Array<{ relative: string; absolute: string; temporary: string; fd: number | undefined; renamed: boolean }> = [];
+    if (files.length === 0) return;
+    const targets = files.map((file) => {
+      const relative = toSafeRelativePath(file.path);
+      return { ...file, relative, directory: path.posix.dirname(relative), absolute: path.join(this.root, relative) };
+    });
+    const directories = new DirectoryGuard(this.root);
+    for (const target of targets) directories.ensure(target.directory);
+    for (const target of targets) this.refuseSymlinkTarget(target.relative, target.absolute);
+
+    const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; renamed: boolean }> = [];
     try {
-      for (const file of files) {
-        const relative = toSafeRelativePath(file.path);
-        const absolute = this.resolveInside(relative);
-        this.makeDirectoryInside(path.posix.dirname(relative));
-        const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomBytes(6).toString('hex')}.tmp`);
-        const mode = file.executable ? 0o755 : 0o644;
-        const entry = { relative, absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, renamed: false };
+      for (const target of targets) {
+        const temporary = path.join(path.dirname(target.absolute), `.${path.basename(target.absolute)}.${randomBytes(6).toString('hex')}.tmp`);
+        const mode = target.executable ? 0o755 : 0o644;
+        const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, renamed: false };
         staged.push(entry);
-        fs.writeFileSync(entry.fd!, file.content);
+        fs.writeFileSync(entry.fd!, target.content);
         fs.fchmodSync(entry.fd!, mode); // the umask may have narrowed the mode given to open()
       }
       await Promise.all(staged.map((entry) => fsyncDescriptor(entry.fd!)));
@@ -161,19 +169,27 @@ export class DiskAdapter {
         fs.closeSync(entry.fd!);
         entry.fd = undefined;
       }
+      directories.recheck(); // an ancestor may have become a symlink meanwhile
       for (const entry of staged) {
-        this.resolveInside(entry.relative); // re-check: an ancestor may have become a symlink meanwhile
         fs.renameSync(entry.temporary, entry.absolute);
         entry.renamed = true;
       }
-      const directories = [...new Set(staged.map((entry) => path.dirname(entry.absolute)))];
-      await Promise.all(directories.map((directory) => fsyncDirectory(directory)));
+      await Promise.all(directories.leaves(targets.map((target) => target.directory)).map((directory) => fsyncDirectory(directory)));
     } catch (error) {
       for (const entry of staged) {
         if (entry.fd !== undefined) fs.closeSync(entry.fd);
         if (!entry.renamed) fs.rmSync(entry.temporary, { force: true });
       }
       throw error;
+    }
+  }
+
+  /** rename(2) would replace a symlink rather than follow it, but a symlink where a file goes is refused like one on the way. */
+  private refuseSymlinkTarget(relative: string, absolute: string): void {
+    try {
+      if (fs.lstatSync(absolute).isSymbolicLink()) throw new PathEscapeError(`refusing ${relative}: ${relative} is a symbolic link`);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
     }
   }
 
@@ -299,6 +315,54 @@ export function fileExists(filePath: string): boolean {
     return fs.statSync(filePath).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The directories of one batch of writes, each checked once: a real directory (created when missing), never a
+ * symbolic link, never a file in the way. recheck() repeats the symlink check on every one of them.
+ */
+class DirectoryGuard {
+  /** Relative directory ('' for the root) → absolute path, in the order they were first checked (parents first). */
+  private readonly checked = new Map<string, string>();
+
+  constructor(private readonly root: string) {}
+
+  ensure(relativeDir: string): void {
+    const relative = relativeDir === '.' ? '' : relativeDir;
+    if (this.checked.has(relative)) return;
+    if (relative === '') {
+      // The root itself may be a symlink the user chose; only what lies below it is confined.
+      fs.mkdirSync(this.root, { recursive: true });
+      this.checked.set('', this.root);
+      return;
+    }
+    this.ensure(path.posix.dirname(relative));
+    this.check(relative, path.join(this.root, relative), true);
+  }
+
+  recheck(): void {
+    for (const [relative, absolute] of this.checked) if (relative !== '') this.check(relative, absolute, false, true);
+  }
+
+  /** Absolute paths of the given directories, once each. */
+  leaves(relativeDirs: readonly string[]): string[] {
+    return [...new Set(relativeDirs.map((relative) => this.checked.get(relative === '.' ? '' : relative)!))];
+  }
+
+  private check(relative: string, absolute: string, create: boolean, again = false): void {
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(absolute);
+    } catch (error) {
+      if (!isMissing(error) || !create || again) throw error;
+      fs.mkdirSync(absolute);
+      this.checked.set(relative, absolute);
+      return;
+    }
+    if (stat.isSymbolicLink()) throw new PathEscapeError(`refusing to write through symbolic link ${relative}`);
+    if (!stat.isDirectory()) throw new PathEscapeError(`cannot create directory ${relative}: a file is in the way`);
+    if (!again) this.checked.set(relative, absolute);
   }
 }
 

@@ -111,22 +111,12 @@ export class Tree {
     return [...writes, ...deletions].sort((a, b) => comparePaths(a.path, b.path));
   }
 
-  /** Writes every CREATE and UPDATE to disk, each file atomically, and removes every DELETE; returns the plan it carried out. */
-  commit(): PlannedFile[] {
-    const plan = this.plan();
-    for (const file of plan) {
-      if (file.kind === 'UNCHANGED') continue;
-      if (file.kind === 'DELETE') this.disk.removeFile(file.path);
-      else this.disk.writeFileAtomic(file.path, this.memory.get(file.path)!.content, file.executable);
-    }
-    return plan;
-  }
-
   /**
-   * commit() for a set of files written together (`new`): the same plan, each file atomic, but staged and
-   * fsync'd as one batch (DiskAdapter.writeFilesAtomic), so nothing is replaced unless every file could be staged.
+   * Writes every CREATE and UPDATE to disk and removes every DELETE; returns the plan it carried out. Each file
+   * is written atomically (temporary file, fsync, rename), the files staged and fsync'd as one batch
+   * (DiskAdapter.writeFilesAtomic), so nothing is replaced unless every file could be staged.
    */
-  async commitBatched(): Promise<PlannedFile[]> {
+  async commit(): Promise<PlannedFile[]> {
     const plan = this.plan();
     await this.disk.writeFilesAtomic(
       plan

@@ -561,7 +561,7 @@ beforeAll(async () => {
   dirs.push(pinned);
   const tree = new Tree(new DiskAdapter(pinned));
   await writeProject(tree, { answers: testAnswers({ cloud: 'aws' }), presets: [], generatedOn: TEST_GENERATED_ON, baseImageDigests: digests });
-  tree.commit();
+  await tree.commit();
   tagOnly = (await generateProject({ cloud: 'aws' })).dir;
   dirs.push(tagOnly);
 });

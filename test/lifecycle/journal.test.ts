@@ -43,7 +43,7 @@ function plannedTree(disk: DiskAdapter): Tree {
 }
 
 describe('Tree.delete', () => {
-  it('hides the file from reads, plans a DELETE only for a file on disk, and commit() removes it', () => {
+  it('hides the file from reads, plans a DELETE only for a file on disk, and commit() removes it', async () => {
     const tree = new Tree(new DiskAdapter(dir));
     tree.delete('gone.txt');
     tree.delete('never-there.txt');
@@ -51,7 +51,7 @@ describe('Tree.delete', () => {
     tree.delete('temp.txt');
     expect(tree.read('gone.txt')).toBeUndefined();
     expect(tree.plan()).toEqual([{ path: 'gone.txt', kind: 'DELETE', executable: false, bytes: 0 }]);
-    tree.commit();
+    await tree.commit();
     expect(snapshot(dir)).toEqual({ 'keep.txt': 'old keep\n', 'manifest.yaml': 'old manifest\n' });
   });
 });

@@ -28,7 +28,7 @@ export async function generateProject(
   const answers = testAnswers(overrides);
   const tree = new Tree(new DiskAdapter(dir));
   const project = await writeProject(tree, { answers, presets: [], generatedOn: TEST_GENERATED_ON, ...extras });
-  tree.commit();
+  await tree.commit();
   return { dir, answers, project };
 }
 

@@ -60,11 +60,11 @@ describe('Tree', () => {
     ]);
   });
 
-  it('commits atomically, sets the executable bit, and leaves no temporary files', () => {
+  it('commits atomically, sets the executable bit, and leaves no temporary files', async () => {
     const tree = new Tree(new DiskAdapter(root));
     tree.write('bin/run.sh', '#!/bin/sh\necho hi\n', { executable: true });
     tree.write('docs/readme.md', '# hi\n');
-    tree.commit();
+    await tree.commit();
     expect(statSync(path.join(root, 'bin/run.sh')).mode & 0o777).toBe(0o755);
     expect(statSync(path.join(root, 'docs/readme.md')).mode & 0o777).toBe(0o644);
     expect(readdirSync(path.join(root, 'bin'))).toEqual(['run.sh']);
@@ -82,7 +82,7 @@ describe('Tree', () => {
     expect(() => tree.read('a/../../escape.txt')).toThrow(PathEscapeError);
   });
 
-  it('refuses to write or read through a symbolic link, even one pointing inside', () => {
+  it('refuses to write or read through a symbolic link, even one pointing inside', async () => {
     const outside = makeTempDir();
     try {
       symlinkSync(outside, path.join(root, 'link'));
@@ -90,27 +90,27 @@ describe('Tree', () => {
       symlinkSync(path.join(root, 'real'), path.join(root, 'inner-link'));
       const tree = new Tree(new DiskAdapter(root));
       tree.write('link/pwned.txt', 'x');
-      expect(() => tree.commit()).toThrow(PathEscapeError);
+      await expect(tree.commit()).rejects.toThrow(PathEscapeError);
       expect(readdirSync(outside)).toEqual([]);
       expect(() => tree.read('link/anything')).toThrow(/symbolic link/);
 
       const inner = new Tree(new DiskAdapter(root));
       inner.write('inner-link/file.txt', 'x');
-      expect(() => inner.commit()).toThrow(/symbolic link/);
+      await expect(inner.commit()).rejects.toThrow(/symbolic link/);
       expect(readdirSync(path.join(root, 'real'))).toEqual([]);
     } finally {
       removeDir(outside);
     }
   });
 
-  it('refuses to replace a file that is a symbolic link', () => {
+  it('refuses to replace a file that is a symbolic link', async () => {
     const outside = makeTempDir();
     try {
       writeFileSync(path.join(outside, 'target.txt'), 'victim');
       symlinkSync(path.join(outside, 'target.txt'), path.join(root, 'file.txt'));
       const tree = new Tree(new DiskAdapter(root));
       tree.write('file.txt', 'overwritten');
-      expect(() => tree.commit()).toThrow(PathEscapeError);
+      await expect(tree.commit()).rejects.toThrow(PathEscapeError);
       expect(readFileSync(path.join(outside, 'target.txt'), 'utf8')).toBe('victim');
     } finally {
       removeDir(outside);

@@ -1,7 +1,7 @@
 /**
- * Tree.commitBatched (what `new` uses): the same files and modes as commit(), each written atomically, with the
- * fsyncs issued together; a failure while staging replaces nothing and leaves no temporary file. The in-memory
- * overlay refuses a path that would be a file and a directory at once, as the disk would.
+ * Tree.commit: each file written atomically, with the fsyncs issued together and each directory checked once;
+ * a failure while staging replaces nothing and leaves no temporary file. The in-memory overlay refuses a path
+ * that would be a file and a directory at once, as the disk would.
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -28,37 +28,43 @@ function allFiles(root: string): string[] {
     .sort();
 }
 
-describe('Tree.commitBatched', () => {
-  it('writes what commit() writes: contents, modes, the plan, and an UPDATE over an existing file', async () => {
-    const batched = tempDir();
-    const single = tempDir();
-    for (const root of [batched, single]) writeFileSync(path.join(root, 'existing.txt'), 'old\n');
-    const fill = (tree: Tree): void => {
-      tree.write('a.txt', 'alpha\n');
-      tree.write('deep/er/b.json', '{}\n');
-      tree.write('scripts/run.sh', '#!/bin/sh\n', { executable: true });
-      tree.write('existing.txt', 'new\n');
-    };
-    const batchedTree = new Tree(new DiskAdapter(batched));
-    fill(batchedTree);
-    const singleTree = new Tree(new DiskAdapter(single));
-    fill(singleTree);
+describe('Tree.commit', () => {
+  it('writes contents and modes, plans CREATE/UPDATE, replaces an existing file, and is idempotent', async () => {
+    const root = tempDir();
+    writeFileSync(path.join(root, 'existing.txt'), 'old\n');
+    const tree = new Tree(new DiskAdapter(root));
+    tree.write('a.txt', 'alpha\n');
+    tree.write('deep/er/b.json', '{}\n');
+    tree.write('deep/c.txt', 'c\n');
+    tree.write('scripts/run.sh', '#!/bin/sh\n', { executable: true });
+    tree.write('existing.txt', 'new\n');
 
-    const plan = await batchedTree.commitBatched();
-    expect(plan).toEqual(singleTree.commit());
+    const plan = await tree.commit();
     expect(plan.map((file) => `${file.kind} ${file.path}`)).toEqual([
       'CREATE a.txt',
+      'CREATE deep/c.txt',
       'CREATE deep/er/b.json',
       'UPDATE existing.txt',
       'CREATE scripts/run.sh',
     ]);
-    expect(allFiles(batched)).toEqual(allFiles(single));
-    for (const file of allFiles(single)) {
-      expect(readFileSync(path.join(batched, file)), file).toEqual(readFileSync(path.join(single, file)));
-      expect(statSync(path.join(batched, file)).mode & 0o777, file).toBe(statSync(path.join(single, file)).mode & 0o777);
-    }
-    expect(statSync(path.join(batched, 'scripts/run.sh')).mode & 0o777).toBe(0o755);
-    expect((await new Tree(new DiskAdapter(batched)).commitBatched())).toEqual([]); // nothing written: nothing to do
+    expect(allFiles(root)).toEqual(['a.txt', 'deep/c.txt', 'deep/er/b.json', 'existing.txt', 'scripts/run.sh']);
+    expect(readFileSync(path.join(root, 'existing.txt'), 'utf8')).toBe('new\n');
+    expect(readFileSync(path.join(root, 'deep/er/b.json'), 'utf8')).toBe('{}\n');
+    expect(statSync(path.join(root, 'scripts/run.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(path.join(root, 'a.txt')).mode & 0o777).toBe(0o644);
+    const again = new Tree(new DiskAdapter(root));
+    again.write('a.txt', 'alpha\n');
+    expect((await again.commit()).map((file) => file.kind)).toEqual(['UNCHANGED']);
+  });
+
+  it('refuses a file in the way of a directory, checked once per directory for many files', async () => {
+    const root = tempDir();
+    writeFileSync(path.join(root, 'blocker'), 'x\n');
+    const tree = new Tree(new DiskAdapter(root));
+    for (let i = 0; i < 20; i++) tree.write(`ok/${i}.txt`, `${i}\n`);
+    tree.write('blocker/deeper/inside.txt', 'x\n');
+    await expect(tree.commit()).rejects.toThrow(/blocker: a file is in the way/);
+    expect(allFiles(root)).toEqual(['blocker']);
   });
 
   it('replaces nothing and leaves no temporary file when one file cannot be staged', async () => {
@@ -68,7 +74,7 @@ describe('Tree.commitBatched', () => {
     const tree = new Tree(new DiskAdapter(root));
     tree.write('keep.txt', 'replaced\n');
     tree.write('blocker/inside.txt', 'x\n');
-    await expect(tree.commitBatched()).rejects.toThrow(PathEscapeError);
+    await expect(tree.commit()).rejects.toThrow(PathEscapeError);
     expect(readFileSync(path.join(root, 'keep.txt'), 'utf8')).toBe('original\n');
     expect(allFiles(root)).toEqual(['blocker', 'keep.txt']);
   });
@@ -81,7 +87,7 @@ describe('Tree.commitBatched', () => {
     const tree = new Tree(new DiskAdapter(root));
     tree.write('real/ok.txt', 'ok\n');
     tree.write('link/escape.txt', 'x\n');
-    await expect(tree.commitBatched()).rejects.toThrow(/symbolic link/);
+    await expect(tree.commit()).rejects.toThrow(/symbolic link/);
     expect(readdirSync(outside)).toEqual([]);
     expect(allFiles(root)).toEqual([]);
   });
