@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
+// A static import, so the bundled CLI carries the runtime instead of resolving it in node_modules at start-up.
+import handlebarsRuntime from 'handlebars/runtime.js';
 import { RenderError } from '../errors.js';
 import { ESCAPE_HELPERS } from './escape.js';
 
@@ -34,7 +36,7 @@ const LOGIC_NAMES = new Set(Object.keys(LOGIC_HELPERS));
 // Templates run on the Handlebars runtime. The compiler (parser, code generator and source-map, most of the
 // time `new` spent before templates came precompiled) is loaded only for a template without a current
 // precompiled form (templates/precompiled.mjs, written by scripts/precompile-templates.mjs).
-const engine = (require('handlebars/runtime') as HandlebarsModule).create();
+const engine = (handlebarsRuntime as HandlebarsModule).create();
 let compiler: HandlebarsModule | undefined;
 const handlebarsCompiler = (): HandlebarsModule => (compiler ??= require('handlebars') as HandlebarsModule);
 

@@ -42,12 +42,11 @@ const templatesDisk = new DiskAdapter(TEMPLATES_DIR);
 /** Renders every template of one layer with `context`. */
 export function renderLayer(layer: string, context: object): RenderedFile[] {
   // Bytecode Python leaves beside a template it imported (a local test run) is not a template.
-  const templates = templatesDisk.listFiles(layer).filter((entry) => !entry.path.split('/').includes('__pycache__'));
+  const templates = templatesDisk.readAllFiles(layer).filter((entry) => !entry.path.split('/').includes('__pycache__'));
   return templates.map((entry) => {
     const template = entry.path;
     const relative = template.slice(layer.length + 1);
-    const raw = templatesDisk.readFile(template);
-    if (raw === undefined) throw new RenderError(`template ${template} vanished while rendering`);
+    const raw = entry.content;
     const { outputPath, executable, rendered } = outputName(relative, template, context);
     const content = rendered ? Buffer.from(compileTemplate(raw.toString('utf8'), template)(context), 'utf8') : raw;
     const templateSha256 = createHash('sha256').update(raw).digest('hex');

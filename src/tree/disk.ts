@@ -67,8 +67,29 @@ export class DiskAdapter {
 
   /** Every regular file under `relativeDir` (recursively), sorted, with its executable bit. */
   listFiles(relativeDir = ''): DiskEntry[] {
+    return this.walkFiles(relativeDir, (absolute, relative) => ({ path: relative, executable: (fs.statSync(absolute).mode & 0o111) !== 0 }));
+  }
+
+  /**
+   * Every regular file under `relativeDir` with its content, in one walk: listFiles() then readFile() for each,
+   * without checking every path segment again (the walk never enters a symlink, and a file is opened with
+   * O_NOFOLLOW). For reading a whole tree, like the tool's templates.
+   */
+  readAllFiles(relativeDir = ''): Array<DiskEntry & { content: Buffer }> {
+    return this.walkFiles(relativeDir, (absolute, relative) => {
+      const fd = fs.openSync(absolute, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      try {
+        return { path: relative, executable: (fs.fstatSync(fd).mode & 0o111) !== 0, content: fs.readFileSync(fd) };
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  /** Visits every regular file under `relativeDir`, sorted by path; a directory entry that is a symlink is neither a file nor a directory. */
+  private walkFiles<T extends { path: string }>(relativeDir: string, visit: (absolute: string, relative: string) => T): T[] {
     const start = relativeDir === '' ? this.root : this.resolveInside(relativeDir);
-    const found: DiskEntry[] = [];
+    const found: T[] = [];
     const walk = (absoluteDir: string): void => {
       let entries: fs.Dirent[];
       try {
@@ -80,12 +101,7 @@ export class DiskAdapter {
       for (const entry of entries) {
         const absolute = path.join(absoluteDir, entry.name);
         if (entry.isDirectory()) walk(absolute);
-        else if (entry.isFile()) {
-          found.push({
-            path: path.relative(this.root, absolute).split(path.sep).join('/'),
-            executable: (fs.statSync(absolute).mode & 0o111) !== 0,
-          });
-        }
+        else if (entry.isFile()) found.push(visit(absolute, path.relative(this.root, absolute).split(path.sep).join('/')));
       }
     };
     walk(start);
@@ -135,16 +151,16 @@ export class DiskAdapter {
   }
 
   /**
-   * writeFileAtomic for many files at once, with the same guarantee per file (a temporary file, its data
-   * fsync'd, then rename(2) over the target) but the fsyncs issued together: one per file is still needed
-   * before its rename, but concurrently the kernel writes them out in parallel and the filesystem journal
-   * commits them in a few groups instead of one commit per file, which was most of the time `new` spent
-   * writing. Each directory is checked (never a symlink, never a file in the way) or created once per batch,
-   * not once per file and path segment, and checked again just before the renames. Nothing is renamed until
-   * every file is staged and synced, so a failure leaves no file replaced; the directories holding the new
-   * names are synced last, so the renames survive a crash too.
+   * writeFileAtomic for many files at once: each file goes to a temporary file in its directory, then rename(2)
+   * onto its name, so no reader ever sees half a file. A file that replaces an existing one has its data
+   * fsync'd before the rename (else a crash could leave the name pointing at an empty file and the old content
+   * gone), those fsyncs issued together so the filesystem journal commits them in a few groups, and its
+   * directory synced after. A file that did not exist has nothing to lose: a crash leaves it missing or empty,
+   * and the run can be repeated, so it is not synced (a fresh `new` spent most of its writing time in fsync).
+   * Each directory is checked (never a symlink, never a file in the way) or created once per batch, and checked
+   * again just before the renames. Nothing is renamed until every file is staged, so a failure replaces nothing.
    */
-  async writeFilesAtomic(files: ReadonlyArray<{ path: string; content: Buffer; executable: boolean }>): Promise<void> {
+  async writeFilesAtomic(files: ReadonlyArray<{ path: string; content: Buffer; executable: boolean; replaces: boolean }>): Promise<void> {
     if (files.length === 0) return;
     const targets = files.map((file) => {
       const relative = toSafeRelativePath(file.path);
@@ -154,17 +170,18 @@ export class DiskAdapter {
     for (const target of targets) directories.ensure(target.directory);
     for (const target of targets) this.refuseSymlinkTarget(target.relative, target.absolute);
 
-    const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; renamed: boolean }> = [];
+    const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; replaces: boolean; renamed: boolean }> = [];
     try {
       for (const target of targets) {
         const temporary = path.join(path.dirname(target.absolute), `.${path.basename(target.absolute)}.${randomBytes(6).toString('hex')}.tmp`);
         const mode = target.executable ? 0o755 : 0o644;
-        const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, renamed: false };
+        const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, replaces: target.replaces, renamed: false };
         staged.push(entry);
         fs.writeFileSync(entry.fd!, target.content);
         fs.fchmodSync(entry.fd!, mode); // the umask may have narrowed the mode given to open()
       }
-      await Promise.all(staged.map((entry) => fsyncDescriptor(entry.fd!)));
+      const replacing = staged.filter((entry) => entry.replaces);
+      await Promise.all(replacing.map((entry) => fsyncDescriptor(entry.fd!)));
       for (const entry of staged) {
         fs.closeSync(entry.fd!);
         entry.fd = undefined;
@@ -174,7 +191,8 @@ export class DiskAdapter {
         fs.renameSync(entry.temporary, entry.absolute);
         entry.renamed = true;
       }
-      await Promise.all(directories.leaves(targets.map((target) => target.directory)).map((directory) => fsyncDirectory(directory)));
+      const replacedIn = targets.filter((target) => target.replaces).map((target) => target.directory);
+      await Promise.all(directories.leaves(replacedIn).map((directory) => fsyncDirectory(directory)));
     } catch (error) {
       for (const entry of staged) {
         if (entry.fd !== undefined) fs.closeSync(entry.fd);

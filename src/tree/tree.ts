@@ -33,6 +33,8 @@ export class Tree {
   private readonly memory = new Map<string, MemoryFile>();
   /** Paths removed in memory; commit() deletes them from disk. */
   private readonly deleted = new Set<string>();
+  /** The last plan, until the next write or delete: `new` shows it and commits it without reading the disk twice. */
+  private planned: PlannedFile[] | undefined;
 
   constructor(readonly disk: DiskAdapter) {}
 
@@ -62,6 +64,7 @@ export class Tree {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
     this.memory.set(safe, { content: bytes, executable: options.executable ?? false });
     this.deleted.delete(safe);
+    this.planned = undefined;
   }
 
   /** A path cannot be a file and a directory at once: the disk would refuse it at commit, so memory does now. */
@@ -80,6 +83,7 @@ export class Tree {
     const safe = toSafeRelativePath(filePath);
     this.memory.delete(safe);
     this.deleted.add(safe);
+    this.planned = undefined;
   }
 
   /** Paths written in memory, sorted. */
@@ -96,6 +100,11 @@ export class Tree {
 
   /** What commit() would do, file by file, without doing it. */
   plan(): PlannedFile[] {
+    this.planned ??= this.computePlan();
+    return this.planned.map((file) => ({ ...file }));
+  }
+
+  private computePlan(): PlannedFile[] {
     const writes = this.writtenPaths().map((filePath): PlannedFile => {
       const { content, executable } = this.memory.get(filePath)!;
       const onDisk = this.disk.readFile(filePath);
@@ -113,15 +122,16 @@ export class Tree {
 
   /**
    * Writes every CREATE and UPDATE to disk and removes every DELETE; returns the plan it carried out. Each file
-   * is written atomically (temporary file, fsync, rename), the files staged and fsync'd as one batch
-   * (DiskAdapter.writeFilesAtomic), so nothing is replaced unless every file could be staged.
+   * is written atomically (temporary file, rename; an UPDATE's data fsync'd first), the files staged as one
+   * batch (DiskAdapter.writeFilesAtomic), so nothing is replaced unless every file could be staged.
    */
   async commit(): Promise<PlannedFile[]> {
     const plan = this.plan();
+    this.planned = undefined; // after a commit, or a failed one, the disk is to be read again
     await this.disk.writeFilesAtomic(
       plan
         .filter((file) => file.kind === 'CREATE' || file.kind === 'UPDATE')
-        .map((file) => ({ path: file.path, content: this.memory.get(file.path)!.content, executable: file.executable })),
+        .map((file) => ({ path: file.path, content: this.memory.get(file.path)!.content, executable: file.executable, replaces: file.kind === 'UPDATE' })),
     );
     for (const file of plan) if (file.kind === 'DELETE') this.disk.removeFile(file.path);
     return plan;
@@ -134,6 +144,7 @@ export class Tree {
    */
   commitAtomically(options: JournalOptions): PlannedFile[] {
     const plan = this.plan();
+    this.planned = undefined;
     commitWithJournal(
       this.disk,
       plan

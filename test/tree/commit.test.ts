@@ -3,7 +3,8 @@
  * a failure while staging replaces nothing and leaves no temporary file. The in-memory overlay refuses a path
  * that would be a file and a directory at once, as the disk would.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PathEscapeError, RenderError } from '../../src/errors.js';
@@ -113,5 +114,39 @@ describe('the in-memory overlay', () => {
     const read = tree.read('f')!;
     read[1] = 0x7a;
     expect(tree.readText('f')).toBe('abc');
+  });
+});
+
+describe('what Tree.commit syncs', () => {
+  it("fsyncs the data of a file that replaces one before its rename, and not a file that is new", async () => {
+    const root = tempDir();
+    writeFileSync(path.join(root, 'existing.txt'), 'old\n');
+    const synced: string[] = [];
+    const realFsync = fs.fsync;
+    const descriptors = new Map<number, string>();
+    const realOpenSync = fs.openSync;
+    fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+      const fd = (realOpenSync as (...args: unknown[]) => number)(file, ...rest);
+      descriptors.set(fd, path.basename(String(file)).replace(/\.[0-9a-f]{12}\.tmp$/, '').replace(/^\./, ''));
+      return fd;
+    }) as typeof fs.openSync;
+    fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      synced.push(descriptors.get(fd) ?? `fd ${fd}`);
+      realFsync(fd, callback);
+    }) as typeof fs.fsync;
+    syncBuiltinESMExports();
+    try {
+      const tree = new Tree(new DiskAdapter(root));
+      tree.write('existing.txt', 'new\n');
+      tree.write('fresh.txt', 'fresh\n');
+      await tree.commit();
+    } finally {
+      fs.fsync = realFsync;
+      fs.openSync = realOpenSync;
+      syncBuiltinESMExports();
+    }
+    expect(synced).toContain('existing.txt');
+    expect(synced).not.toContain('fresh.txt');
+    expect(readFileSync(path.join(root, 'existing.txt'), 'utf8')).toBe('new\n');
   });
 });
