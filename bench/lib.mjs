@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const SECURE_STACK_BIN = path.join(REPO_ROOT, 'dist/bin/secure-stack.js');
+export const SECURE_STACK_BIN = path.join(REPO_ROOT, 'dist/bundle/secure-stack.js');
 
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { resolvePreset, sameValue, type ResolvedPreset } from '../presets/presets.js';
+import { validate } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { readUserFile } from '../tree/disk.js';
 import {
@@ -74,9 +75,9 @@ export function mergeAnswers(sources: AnswerSources): MergedAnswers {
 /** Validates the final answers; the message names the flag when a flag gave the bad value. */
 export function finaliseAnswers(values: Partial<Answers>, flagNames: Partial<Record<AnswerKey, string>> = {}): Answers {
   if (values.projectName === undefined) throw new UsageError('missing project name: secure-stack new <name>');
-  const result = answersSchema.safeParse({ oidcAudience: `${values.projectName}-api`, ...values });
+  const result = validate(answersSchema, { oidcAudience: `${values.projectName}-api`, ...values });
   if (result.success) return { ...result.data, layers: canonicalLayers(result.data.layers) };
-  const issue = result.error.issues[0]!;
+  const issue = result.problem;
   const key = issue.path[0] as AnswerKey | undefined;
   const label = key === undefined ? 'answers' : key === 'projectName' ? 'project name' : (flagNames[key] ?? key);
   const shown = key === undefined ? '' : ` ${JSON.stringify(values[key])}`;

@@ -2,7 +2,8 @@
  * The one typed schema for a project's answers, with defaults. Presets, the answers file, flags and the
  * wizard all produce (partial) Answers validated here.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping, oneOf, problemCheck } from '../config/validation.js';
 import { projectNameProblem } from './names.js';
 
 export const LAYER_IDS = ['api', 'web', 'db', 'containers', 'ci', 'docs'] as const;
@@ -44,45 +45,39 @@ export function securityContactProblem(value: string): string | undefined {
   return 'must be an e-mail address, a mailto:, tel: or https: URI';
 }
 
-const printableToken = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const printableToken = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(200),
+  v.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+);
 
 export const answersShape = {
-  projectName: z.string().superRefine((value, context) => {
-    const problem = projectNameProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  }),
-  layers: z
-    .array(z.enum(LAYER_IDS))
-    .min(1, 'choose at least one layer')
-    .refine((layers) => new Set(layers).size === layers.length, 'a layer is listed twice'),
-  cloud: z.enum(CLOUDS),
-  multiTenant: z.boolean(),
-  oidcIssuer: z.string().superRefine((value, context) => {
-    const problem = issuerProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  }),
+  projectName: v.pipe(v.string(), problemCheck(projectNameProblem)),
+  layers: v.pipe(
+    v.array(oneOf(LAYER_IDS)),
+    v.minLength(1, 'choose at least one layer'),
+    v.check((layers) => new Set(layers).size === layers.length, 'a layer is listed twice'),
+  ),
+  cloud: oneOf(CLOUDS),
+  multiTenant: v.boolean(),
+  oidcIssuer: v.pipe(v.string(), problemCheck(issuerProblem)),
   oidcAudience: printableToken,
-  securityContact: z
-    .string()
-    .transform(normaliseSecurityContact)
-    .superRefine((value, context) => {
-      const problem = securityContactProblem(value);
-      if (problem) context.addIssue({ code: 'custom', message: problem });
-    }),
+  securityContact: v.pipe(v.string(), v.transform(normaliseSecurityContact), problemCheck(securityContactProblem)),
 };
 
-export const answersSchema = z.strictObject(answersShape);
-export type Answers = z.output<typeof answersSchema>;
+const answersObject = v.strictObject(answersShape);
+export const answersSchema = mapping(answersObject);
+export type Answers = v.InferOutput<typeof answersSchema>;
 export type AnswerKey = keyof Answers;
 export const ANSWER_KEYS = Object.keys(answersShape) as AnswerKey[];
 
 /** Answers a preset or an answers file may give: any subset. */
-export const partialAnswersSchema = answersSchema.partial();
-export type PartialAnswers = z.output<typeof partialAnswersSchema>;
+export const partialAnswersSchema = mapping(v.partial(answersObject));
+export type PartialAnswers = v.InferOutput<typeof partialAnswersSchema>;
+
+/** Answers a preset may give: any subset but the project name, which belongs to each project. */
+export const presetAnswersSchema = mapping(v.omit(v.partial(answersObject), ['projectName']));
 
 /** Defaults for every answer; the audience derives from the project name, so it waits for the name. */
 export function defaultAnswers(projectName?: string): Partial<Answers> {

@@ -12,7 +12,8 @@
  * `partialFingerprints` value, so code scanning tracks a result the same way.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping, validate } from '../config/validation.js';
 import { UsageError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
 import type { Finding } from './finding.js';
@@ -21,19 +22,22 @@ export const BASELINE_SCHEMA_VERSION = 1;
 /** The key of our fingerprint in SARIF `partialFingerprints` (versioned: a new recipe gets a new key). */
 export const FINGERPRINT_KEY = 'secureStackFinding/v1';
 
-const baselineSchema = z.strictObject({
-  schemaVersion: z.literal(BASELINE_SCHEMA_VERSION),
-  tool: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-  findings: z.array(
-    z.strictObject({
-      controlId: z.string().min(1),
-      file: z.string().min(1),
-      fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'),
-    }),
+const nonEmptyString = v.pipe(v.string(), v.minLength(1));
+const baselineSchema = mapping(v.strictObject({
+  schemaVersion: v.literal(BASELINE_SCHEMA_VERSION),
+  tool: mapping(v.strictObject({ name: nonEmptyString, version: nonEmptyString })),
+  findings: v.array(
+    mapping(
+      v.strictObject({
+        controlId: nonEmptyString,
+        file: nonEmptyString,
+        fingerprint: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256')),
+      }),
+    ),
   ),
-});
+}));
 
-export type Baseline = z.output<typeof baselineSchema>;
+export type Baseline = v.InferOutput<typeof baselineSchema>;
 
 /**
  * Sets `fingerprint` on every finding. `findings` must be in report order (file, line, column, control) so
@@ -89,12 +93,13 @@ export function parseBaseline(text: string, label: string): Baseline {
   } catch (error) {
     throw new UsageError(`${label}: not a secure-stack baseline: invalid JSON (${String((error as Error).message).split('\n')[0]})`);
   }
-  const result = baselineSchema.safeParse(value);
+  const result = validate(baselineSchema, value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-  const unknownKey = issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys[0]}"` : issue.message;
-  throw new UsageError(`${label}: not a secure-stack baseline: ${where}${unknownKey}`);
+  const { path: issuePath, message, unknownKey } = result.problem;
+  // An unknown key is named in the message; the path then ends at the object that holds it.
+  const shownPath = unknownKey === undefined ? issuePath : issuePath.slice(0, -1);
+  const where = shownPath.length > 0 ? `${shownPath.map(String).join('.')}: ` : '';
+  throw new UsageError(`${label}: not a secure-stack baseline: ${where}${unknownKey === undefined ? message : `unknown key "${unknownKey}"`}`);
 }
 
 /** Whether an existing file is a baseline of this tool (of any schema version): only those may be overwritten. */

@@ -23,7 +23,8 @@
  */
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { getControl } from '../controls/catalog.js';
 import { UsageError } from '../errors.js';
@@ -286,7 +287,7 @@ export interface LocatedSuppression extends ManifestSuppression {
   matchesPath: (file: string) => boolean;
 }
 
-const suppressionsSectionSchema = z.looseObject({ suppressions: suppressionsSchema.nullable().optional() });
+const suppressionsSectionSchema = mapping(v.looseObject({ suppressions: v.nullish(suppressionsSchema) }));
 
 /**
  * The `suppressions:` of `.secure-stack.yaml` at `root` (none if there is no such file). Only that section

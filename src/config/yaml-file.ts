@@ -1,17 +1,18 @@
 /**
- * Loads a YAML document the user wrote (preset, answers file, manifest) and validates it against a zod
+ * Loads a YAML document the user wrote (preset, answers file, manifest) and validates it against a valibot
  * schema. Every problem becomes a one-line UsageError with `file:line:col`, pointing at the offending
  * key, so a typo in a 200-line preset is found at once.
  */
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import type * as v from 'valibot';
 import { UsageError } from '../errors.js';
+import { validate } from './validation.js';
 
-export function parseYamlFile<Schema extends z.ZodType>(
+export function parseYamlFile<Schema extends v.GenericSchema>(
   text: string,
   fileLabel: string,
   schema: Schema,
-): z.output<Schema> {
+): v.InferOutput<Schema> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const firstError = document.errors[0];
@@ -20,14 +21,12 @@ export function parseYamlFile<Schema extends z.ZodType>(
     throw new UsageError(`${fileLabel}:${line}:${col}: invalid YAML: ${firstLine(firstError.message)}`);
   }
   const value: unknown = document.toJS() ?? {};
-  const result = schema.safeParse(value);
+  const result = validate(schema, value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const issuePath = unknownKey === undefined ? issue.path : [...issue.path, unknownKey];
+  const { path: issuePath, message: problem, unknownKey } = result.problem;
   const where = locate(document, lineCounter, issuePath);
   const keyLabel = issuePath.length > 0 ? issuePath.map(String).join('.') : '(document)';
-  const message = unknownKey !== undefined ? `unknown key "${unknownKey}"` : `${keyLabel}: ${issue.message}`;
+  const message = unknownKey !== undefined ? `unknown key "${unknownKey}"` : `${keyLabel}: ${problem}`;
   throw new UsageError(`${fileLabel}:${where}: ${message}`);
 }
 

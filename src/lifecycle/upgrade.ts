@@ -19,6 +19,7 @@
  */
 import { canonicalLayers, CLOUDS, LAYER_IDS, ANSWER_KEYS, partialAnswersSchema, type AnswerKey, type Answers } from '../answers/schema.js';
 import { finaliseAnswers } from '../answers/resolve.js';
+import { validate } from '../config/validation.js';
 import { UsageError } from '../errors.js';
 import { MANIFEST_FILE, serializeManifest, sha256, type Manifest } from '../manifest/manifest.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
@@ -134,9 +135,9 @@ export function answersWithSettings(manifest: Manifest, settings: readonly strin
     if (!(ANSWER_KEYS as readonly string[]).includes(key)) throw new UsageError(`--set: unknown answer "${key}" (answers: ${ANSWER_KEYS.join(', ')})`);
     changes[key] = settingValue(key as AnswerKey, raw);
   }
-  const checked = partialAnswersSchema.safeParse(changes);
+  const checked = validate(partialAnswersSchema, changes);
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
+    const issue = checked.problem;
     const key = String(issue.path[0]);
     throw new UsageError(`invalid --set ${key}=${String(settings.find((setting) => setting.startsWith(`${key}=`))?.slice(key.length + 1))}: ${issue.message}`);
   }

@@ -5,92 +5,100 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { answersSchema, LAYER_IDS } from '../answers/schema.js';
+import { mapping, oneOf, validOrThrow } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { getControl } from '../controls/catalog.js';
 
 export const MANIFEST_FILE = '.secure-stack.yaml';
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
-const layerIdSchema = z.enum(['base', ...LAYER_IDS]);
+const sha256Schema = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'));
+const layerIdSchema = oneOf(['base', ...LAYER_IDS]);
+const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 /** A base image as the templates name it: `name:tag` or `registry/path:tag`, never with a digest. */
 const IMAGE_REFERENCE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-// Keys are checked in a refinement rather than by the record's key schema, whose error would not say what is wrong.
-const baseImageDigestsSchema = z.record(z.string(), z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>')).superRefine((digests, context) => {
-  for (const reference of Object.keys(digests)) {
-    if (!IMAGE_REFERENCE.test(reference)) context.addIssue({ code: 'custom', path: [reference], message: 'must be an image name:tag without a digest' });
-  }
-});
+const baseImageDigestsSchema = mapping(
+  v.record(
+    v.pipe(v.string(), v.regex(IMAGE_REFERENCE, 'must be an image name:tag without a digest')),
+    v.pipe(v.string(), v.regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>')),
+  ),
+);
 
-const isoDateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((date) => !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date), 'is not a calendar date');
+const isoDateSchema = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
+  v.check((date) => !Number.isNaN(Date.parse(`${date}T00:00:00Z`)) && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date), 'is not a calendar date'),
+);
 
 /**
  * One accepted risk for `secure-stack check`: findings of `control` in the files `path` matches (a path or a
  * glob: `*`, `**`, `?`, `{a,b}`, relative to the repository root), optionally only at `line`. A reason and
  * an owner are required; after `expires` (inclusive, UTC) the findings count again.
  */
-export const manifestSuppressionSchema = z.strictObject({
-  control: z.string().refine((id) => getControl(id) !== undefined, 'is not a control ID of the catalog'),
-  path: z
-    .string()
-    .min(1)
-    .refine((glob) => !glob.startsWith('/') && !glob.split('/').includes('..') && !glob.includes('\\'), 'must be a POSIX path or glob relative to the repository root'),
-  reason: z.string().trim().min(1, 'a reason is required'),
-  owner: z.string().trim().min(1, 'an owner is required'),
-  expires: isoDateSchema.optional(),
-  line: z.int().positive().optional(),
-});
+export const manifestSuppressionSchema = mapping(v.strictObject({
+  control: v.pipe(v.string(), v.check((id) => getControl(id) !== undefined, 'is not a control ID of the catalog')),
+  path: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.check((glob) => !glob.startsWith('/') && !glob.split('/').includes('..') && !glob.includes('\\'), 'must be a POSIX path or glob relative to the repository root'),
+  ),
+  reason: v.pipe(v.string(), v.trim(), v.minLength(1, 'a reason is required')),
+  owner: v.pipe(v.string(), v.trim(), v.minLength(1, 'an owner is required')),
+  expires: v.optional(isoDateSchema),
+  line: v.optional(v.pipe(v.number(), v.integer('must be a line number (a whole number from 1)'), v.minValue(1, 'must be a line number (a whole number from 1)'))),
+}));
 
-export type ManifestSuppression = z.output<typeof manifestSuppressionSchema>;
+export type ManifestSuppression = v.InferOutput<typeof manifestSuppressionSchema>;
 
-export const suppressionsSchema = z.array(manifestSuppressionSchema);
+export const suppressionsSchema = v.array(manifestSuppressionSchema);
 
-export const generatedComponentSchema = z.strictObject({
-  generator: z.enum(['route', 'table', 'action', 'page', 'secret']),
-  name: z.string().min(1),
-  generatedOn: isoDateSchema,
-  files: z.record(z.string().min(1), z.strictObject({ sha256: sha256Schema })),
-});
+export const generatedComponentSchema = mapping(
+  v.strictObject({
+    generator: oneOf(['route', 'table', 'action', 'page', 'secret']),
+    name: nonEmptyString,
+    generatedOn: isoDateSchema,
+    files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ sha256: sha256Schema })))),
+  }),
+);
 
-export type GeneratedComponent = z.output<typeof generatedComponentSchema>;
+export type GeneratedComponent = v.InferOutput<typeof generatedComponentSchema>;
 
-export const manifestSchema = z.strictObject({
-  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
-  tool: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }),
-  templateVersion: z.string().min(1),
-  generatedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
-  presets: z.array(z.strictObject({ name: z.string().min(1), builtin: z.boolean() })),
+export const manifestSchema = mapping(v.strictObject({
+  schemaVersion: v.literal(MANIFEST_SCHEMA_VERSION),
+  tool: mapping(v.strictObject({ name: nonEmptyString, version: nonEmptyString })),
+  templateVersion: nonEmptyString,
+  generatedOn: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')),
+  presets: v.array(mapping(v.strictObject({ name: nonEmptyString, builtin: v.boolean() }))),
   answers: answersSchema,
-  layers: z.partialRecord(layerIdSchema, z.strictObject({ directory: z.string(), generated: z.boolean() })),
+  // A record's keys are all optional in its output type only when its values may be undefined; no value
+  // read from YAML is undefined, so this accepts what a partial record of layers does.
+  layers: mapping(v.record(layerIdSchema, v.optional(mapping(v.strictObject({ directory: v.string(), generated: v.boolean() }))))),
   /**
    * `add`: the manifest was written by `secure-stack add` in an existing repository. Its layers may live in the
    * user's folders and `files` lists only what add created, so `diff` and `upgrade` place rendered files as add
    * does and consider only those files. Absent for a repository generated by `new`, which owns every template.
    */
-  origin: z.literal('add').optional(),
+  origin: v.optional(v.literal('add')),
   /**
    * `new --pin-digests`: the digest each base image reference (name:tag) resolved to at generation time, so a
    * re-render (diff, upgrade) writes the same `FROM name:tag@sha256:…` without asking a registry again.
    * Absent when nothing was pinned.
    */
-  baseImageDigests: baseImageDigestsSchema.optional(),
-  files: z.record(z.string().min(1), z.strictObject({ layer: layerIdSchema, sha256: sha256Schema })),
+  baseImageDigests: v.optional(baseImageDigestsSchema),
+  files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ layer: layerIdSchema, sha256: sha256Schema })))),
   /**
    * Components stamped out by `secure-stack gen` (route, table, action, page, secret): which generator, the name it was
    * given, and the hash of each file it created as created. Kept apart from `files` (what the templates render for
    * the answers), so `diff` and `upgrade` can tell a generated component from a file the user added.
    */
-  components: z.array(generatedComponentSchema).optional(),
+  components: v.optional(v.array(generatedComponentSchema)),
   /** Accepted findings of `secure-stack check`, written by the user (never by the generator). */
-  suppressions: suppressionsSchema.optional(),
-});
+  suppressions: v.optional(suppressionsSchema),
+}));
 
-export type Manifest = z.output<typeof manifestSchema>;
+export type Manifest = v.InferOutput<typeof manifestSchema>;
 
 const HEADER = [
   '# secure-stack manifest: what create-secure-stack generated here, from which answers.',
@@ -103,7 +111,7 @@ export function sha256(content: Buffer | string): string {
 }
 
 export function serializeManifest(manifest: Manifest): string {
-  const checked = manifestSchema.parse(manifest);
+  const checked = validOrThrow(manifestSchema, manifest, 'manifest to write');
   return `${HEADER}\n${stringify(checked, { lineWidth: 0, sortMapEntries: false })}`;
 }
 

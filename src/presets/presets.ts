@@ -4,24 +4,24 @@
  * that uses it inherits the answers, and a locked key cannot be turned off by a flag or answers file.
  */
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping, oneOf } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { readUserFile } from '../tree/disk.js';
-import { ANSWER_KEYS, partialAnswersSchema, type AnswerKey, type PartialAnswers } from '../answers/schema.js';
+import { ANSWER_KEYS, presetAnswersSchema, type AnswerKey, type PartialAnswers } from '../answers/schema.js';
 
 const MAX_CHAIN = 10;
 const LOCKABLE_KEYS = ANSWER_KEYS.filter((key) => key !== 'projectName') as Exclude<AnswerKey, 'projectName'>[];
 
-const presetFileSchema = z.strictObject({
-  description: z.string().max(500).optional(),
-  extends: z.string().min(1).optional(),
-  answers: partialAnswersSchema.omit({ projectName: true }).optional(),
-  locked: z
-    .array(z.enum(LOCKABLE_KEYS as [Exclude<AnswerKey, 'projectName'>, ...Exclude<AnswerKey, 'projectName'>[]]))
-    .optional(),
-});
+const presetFileSchema = mapping(v.strictObject({
+  description: v.optional(v.pipe(v.string(), v.maxLength(500))),
+  extends: v.optional(v.pipe(v.string(), v.minLength(1))),
+  answers: v.optional(presetAnswersSchema),
+  locked: v.optional(v.array(oneOf(LOCKABLE_KEYS))),
+}));
+type PresetFile = v.InferOutput<typeof presetFileSchema>;
 
 export interface PresetRef {
   /** What the user or `extends:` said: `strict`, `./org.yaml`. */
@@ -61,7 +61,7 @@ function resolveReference(reference: string, relativeTo: string): PresetRef {
 
 /** Loads a preset and everything it extends; a child may not change what an ancestor locked. */
 export function resolvePreset(reference: string, cwd: string): ResolvedPreset {
-  const files: Array<{ ref: PresetRef; data: z.output<typeof presetFileSchema> }> = [];
+  const files: Array<{ ref: PresetRef; data: PresetFile }> = [];
   let next: PresetRef | undefined = resolveReference(reference, cwd);
   const seen = new Set<string>();
   while (next !== undefined) {
@@ -75,7 +75,7 @@ export function resolvePreset(reference: string, cwd: string): ResolvedPreset {
       if (next.builtin) throw new UsageError(`unknown preset "${next.name}" (built-in presets: ${listBuiltinHint()})`);
       throw error;
     }
-    const data: z.output<typeof presetFileSchema> = parseYamlFile(text, next.file, presetFileSchema);
+    const data: PresetFile = parseYamlFile(text, next.file, presetFileSchema);
     files.push({ ref: next, data });
     next = data.extends === undefined ? undefined : resolveReference(data.extends, path.dirname(next.file));
   }

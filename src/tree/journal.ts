@@ -11,7 +11,8 @@
  * removes). Killed after, completeJournal() replays the operations: a rename whose staged file is gone was
  * done already, a removal of a missing file is done already, so replaying is idempotent (roll forward).
  */
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping, validOrThrow } from '../config/validation.js';
 import { SecureStackError } from '../errors.js';
 import type { DiskAdapter } from './disk.js';
 import { toSafeRelativePath } from './paths.js';
@@ -33,12 +34,13 @@ export interface JournalOptions {
 
 export type JournalChange = { path: string; delete: true } | { path: string; content: Buffer; executable: boolean };
 
-const operationSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('replace'), path: z.string().min(1), staged: z.string().min(1) }),
-  z.strictObject({ action: z.literal('delete'), path: z.string().min(1) }),
+const nonEmptyString = v.pipe(v.string(), v.minLength(1));
+const operationSchema = v.variant('action', [
+  v.strictObject({ action: v.literal('replace'), path: nonEmptyString, staged: nonEmptyString }),
+  v.strictObject({ action: v.literal('delete'), path: nonEmptyString }),
 ]);
-const journalSchema = z.strictObject({ version: z.literal(JOURNAL_VERSION), operations: z.array(operationSchema) });
-type JournalOperation = z.output<typeof operationSchema>;
+const journalSchema = mapping(v.strictObject({ version: v.literal(JOURNAL_VERSION), operations: v.array(operationSchema) }));
+type JournalOperation = v.InferOutput<typeof operationSchema>;
 
 /** A journal that cannot be read or that names paths outside its staging area: never replayed blindly. */
 export class JournalError extends SecureStackError {
@@ -90,7 +92,7 @@ export function completeJournal(disk: DiskAdapter, stagingDirInput: string): Jou
   }
   let operations: JournalOperation[];
   try {
-    operations = journalSchema.parse(JSON.parse(text.toString('utf8'))).operations;
+    operations = validOrThrow(journalSchema, JSON.parse(text.toString('utf8'))).operations;
   } catch (error) {
     throw new JournalError(`${stagingDir}/${JOURNAL_FILE} is unreadable (${(error as Error).message.split('\n')[0]}); inspect it, then remove ${stagingDir}`);
   }

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const SECURE_STACK_BIN = path.join(REPO_ROOT, 'dist/bin/secure-stack.js');
-export const CREATE_BIN = path.join(REPO_ROOT, 'dist/bin/create-secure-stack.js');
+export const SECURE_STACK_BIN = path.join(REPO_ROOT, 'dist/bundle/secure-stack.js');
+export const CREATE_BIN = path.join(REPO_ROOT, 'dist/bundle/create-secure-stack.js');
 
 
 export const TEST_ENV = {

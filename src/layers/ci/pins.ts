@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { mapping, validate } from '../../config/validation.js';
 import { RenderError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import { DiskAdapter } from '../../tree/disk.js';
@@ -18,28 +19,30 @@ const ACTION = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+
 /** An entry's `uses:` value as YAML reads it: the `# vX.Y.Z` after it is a YAML comment, so only name@sha remains. */
 const USES = /^([A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)@([0-9a-f]{40})$/;
 
-const subpathSchema = z.object({ uses: z.string().regex(USES, 'must read owner/repo/sub@<40-hex sha>') });
+const subpathSchema = mapping(v.object({ uses: v.pipe(v.string(), v.regex(USES, 'must read owner/repo/sub@<40-hex sha>')) }));
 
-const actionSchema = z.object({
-  version: z.string().regex(VERSION, 'must be a release tag vX.Y.Z'),
-  sha: z.string().regex(SHA, 'must be a full 40-hex commit SHA'),
-  uses: z.string().regex(USES, 'must read owner/repo@<40-hex sha>').optional(),
-  subpaths: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), subpathSchema).optional(),
-  notes: z.string().optional(),
-});
+const actionSchema = mapping(v.object({
+  version: v.pipe(v.string(), v.regex(VERSION, 'must be a release tag vX.Y.Z')),
+  sha: v.pipe(v.string(), v.regex(SHA, 'must be a full 40-hex commit SHA')),
+  uses: v.optional(v.pipe(v.string(), v.regex(USES, 'must read owner/repo@<40-hex sha>'))),
+  subpaths: v.optional(mapping(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]+$/, 'must be one path segment of an action')), subpathSchema))),
+  notes: v.optional(v.string()),
+}));
 
-const toolSchema = z.object({
-  module: z.string().regex(/^[a-z0-9.-]+(?:\/[A-Za-z0-9_.-]+)+$/),
-  version: z.string().regex(VERSION),
-  notes: z.string().optional(),
-});
+const toolSchema = mapping(v.object({
+  module: v.pipe(v.string(), v.regex(/^[a-z0-9.-]+(?:\/[A-Za-z0-9_.-]+)+$/, 'must be a Go module path host/path')),
+  version: v.pipe(v.string(), v.regex(VERSION, 'must be a release tag vX.Y.Z')),
+  notes: v.optional(v.string()),
+}));
 
-export const pinsFileSchema = z.object({
-  actions: z.record(z.string().regex(ACTION), actionSchema),
-  tools: z.object({ actionlint: toolSchema }),
-});
+export const pinsFileSchema = mapping(
+  v.object({
+    actions: mapping(v.record(v.pipe(v.string(), v.regex(ACTION, 'must be an action name owner/repo[/path]')), actionSchema)),
+    tools: mapping(v.object({ actionlint: toolSchema })),
+  }),
+);
 
-export type PinsFile = z.output<typeof pinsFileSchema>;
+export type PinsFile = v.InferOutput<typeof pinsFileSchema>;
 
 /** One pinned action: `ref` is `owner/repo[/sub]@sha`, `line` the whole `uses:` value with its version comment. */
 export interface Pin {
@@ -92,11 +95,8 @@ export function parsePins(text: string, label = PINS_FILE): PinsFile {
   } catch (error) {
     throw new RenderError(`${label}: ${(error as Error).message.split('\n')[0]}`);
   }
-  const result = pinsFileSchema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new RenderError(`${label}: ${issue.path.join('.')}: ${issue.message}`);
-  }
+  const result = validate(pinsFileSchema, data);
+  if (!result.success) throw new RenderError(`${label}: ${result.problem.path.join('.')}: ${result.problem.message}`);
   return result.data;
 }
 
