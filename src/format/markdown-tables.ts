@@ -101,8 +101,8 @@ function cells(line: string): string[] | undefined {
   if (!body.startsWith('|') || !body.endsWith('|') || isEscaped(body, body.length - 1) || body.length < 2) return undefined;
   const parts: string[] = [];
   let start = 1;
-  for (let position = 1; position < body.length; position += 1) {
-    if (body[position] === '|' && !isEscaped(body, position)) {
+  for (let position = body.indexOf('|', 1); position !== -1; position = body.indexOf('|', position + 1)) {
+    if (!isEscaped(body, position)) {
       parts.push(body.slice(start, position).trim());
       start = position + 1;
     }
