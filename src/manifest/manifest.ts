@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { stringifyPlainYaml } from './plain-yaml.js';
 import * as v from 'valibot';
 import { answersSchema, LAYER_IDS } from '../answers/schema.js';
 import { mapping, oneOf, validOrThrow } from '../config/validation.js';
@@ -112,7 +113,7 @@ export function sha256(content: Buffer | string): string {
 
 export function serializeManifest(manifest: Manifest): string {
   const checked = validOrThrow(manifestSchema, manifest, 'manifest to write');
-  return `${HEADER}\n${stringify(checked, { lineWidth: 0, sortMapEntries: false })}`;
+  return `${HEADER}\n${stringifyPlainYaml(checked) ?? stringify(checked, { lineWidth: 0, sortMapEntries: false })}`;
 }
 
 export function parseManifest(text: string, fileLabel: string = MANIFEST_FILE): Manifest {
