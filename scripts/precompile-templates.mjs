@@ -2,7 +2,8 @@
 /**
  * Compiles every Handlebars template under templates/ ahead of time into templates/precompiled.mjs, so that
  * `new`, `diff` and `upgrade` run the templates without loading the Handlebars compiler (parsing and code
- * generation were most of what `new` spent rendering), and resolves the action pins of data/actions-pins.yaml. Each template goes through the same parse, the same
+ * generation were most of what `new` spent rendering), resolves the action pins of data/actions-pins.yaml and reads the
+ * built-in presets. Each template goes through the same parse, the same
  * escaper checks and the same options as at run time (precompileTemplate); the renderer uses a spec only while
  * the template's source still has the recorded sha256, and compiles the template otherwise.
  * test/render/precompiled.test.ts checks that both ways render the same bytes.
@@ -23,6 +24,7 @@ const { values } = parseArgs({ options: { check: { type: 'boolean', default: fal
 const { compilerRevision, precompileTemplate } = await import(path.join(ROOT, 'dist/render/handlebars.js'));
 const { PRECOMPILED_FILE, TEMPLATES_DIR } = await import(path.join(ROOT, 'dist/render/templates.js'));
 const { PINS_FILE, parsePins, resolvePins } = await import(path.join(ROOT, 'dist/layers/ci/pins.js'));
+const { BUILTIN_PRESETS_DIR, parsePresetFile } = await import(path.join(ROOT, 'dist/presets/presets.js'));
 
 const templates = readdirSync(TEMPLATES_DIR, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.hbs'))
@@ -37,12 +39,25 @@ const entries = templates.map((template) => {
 // The workflows' action pins, resolved and validated from data/actions-pins.yaml as the ci layer does it.
 const pinsRaw = readFileSync(path.join(ROOT, PINS_FILE));
 const actionPins = { sha256: createHash('sha256').update(pinsRaw).digest('hex'), resolved: resolvePins(parsePins(pinsRaw.toString('utf8'))) };
+// The built-in presets, read and validated as resolvePreset reads them.
+const builtinPresets = Object.fromEntries(
+  readdirSync(BUILTIN_PRESETS_DIR)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => {
+      const text = readFileSync(path.join(BUILTIN_PRESETS_DIR, name), 'utf8');
+      const data = parsePresetFile(text, path.join(BUILTIN_PRESETS_DIR, name));
+      return [name.slice(0, -'.yaml'.length), { sha256: createHash('sha256').update(text, 'utf8').digest('hex'), data }];
+    }),
+);
 
 const text = `// Written by scripts/precompile-templates.mjs: Handlebars template specs of every .hbs template, used while the
-// template's source still has this sha256, and the action pins resolved from ${PINS_FILE}, used while that file
-// still has this sha256. Do not edit; run the script again after changing a template or the pins.
+// template's source still has this sha256, the action pins resolved from ${PINS_FILE} and the built-in presets
+// read from presets/, each used while its file still has this sha256. Do not edit; run the script again after
+// changing a template, the pins or a built-in preset.
 export const compilerRevision = ${JSON.stringify(compilerRevision())};
 export const actionPins = ${JSON.stringify(actionPins)};
+export const builtinPresets = ${JSON.stringify(builtinPresets)};
 export const templates = {
 ${entries.join('')}};
 `;

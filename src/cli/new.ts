@@ -12,6 +12,7 @@ import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/manifes
 import { todayUtc } from '../pipeline/context.js';
 import { writeProject, type RenderedProject } from '../pipeline/generate.js';
 import { shellQuote } from '../render/escape.js';
+import { loadPrecompiledTemplates } from '../render/templates.js';
 import { DiskAdapter } from '../tree/disk.js';
 import { Tree, type PlannedFile } from '../tree/tree.js';
 import { NEW_HELP } from './help.js';
@@ -87,6 +88,7 @@ export async function runNew(argv: string[], io: CliIO, runOptions: NewRunOption
     throw new UsageError('no terminal to ask questions on: pass --yes (with flags or --answers FILE) to create the project non-interactively');
   }
 
+  await loadPrecompiledTemplates(); // the built-in presets come with it, read ahead of time
   const merged = mergeAnswers({
     cwd: io.cwd,
     projectName: options.projectName,

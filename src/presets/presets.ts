@@ -3,9 +3,10 @@
  * project cannot change). A platform team ships its own preset that extends `strict`; every project
  * that uses it inherits the answers, and a locked key cannot be turned off by a flag or answers file.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as v from 'valibot';
-import { mapping, oneOf } from '../config/validation.js';
+import { mapping, oneOf, validate } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -22,6 +23,34 @@ const presetFileSchema = mapping(v.strictObject({
   locked: v.optional(v.array(oneOf(LOCKABLE_KEYS))),
 }));
 type PresetFile = v.InferOutput<typeof presetFileSchema>;
+
+/** A built-in preset as read ahead of time (scripts/precompile-templates.mjs): its file's sha256 and its contents. */
+export interface PrecomputedPreset {
+  sha256: string;
+  data: unknown;
+}
+
+let precomputedPresets: ReadonlyMap<string, PrecomputedPreset> = new Map();
+
+/** Built-in presets read ahead of time, by name; each is used only while its file still has the recorded sha256. */
+export function usePrecomputedPresets(presets: Readonly<Record<string, PrecomputedPreset>> | undefined): void {
+  precomputedPresets = new Map(Object.entries(presets ?? {}));
+}
+
+/** Reads one preset file's text (what the precompile script records for the built-in ones). */
+export function parsePresetFile(text: string, file: string): PresetFile {
+  return parseYamlFile(text, file, presetFileSchema);
+}
+
+/** A built-in preset's contents: the precomputed ones while the file is unchanged (no YAML parse), else parsed. */
+function builtinPresetData(ref: PresetRef, text: string): PresetFile {
+  const entry = precomputedPresets.get(ref.name);
+  if (entry !== undefined && entry.sha256 === createHash('sha256').update(text, 'utf8').digest('hex')) {
+    const checked = validate(presetFileSchema, structuredClone(entry.data));
+    if (checked.success) return checked.data;
+  }
+  return parsePresetFile(text, ref.file);
+}
 
 export interface PresetRef {
   /** What the user or `extends:` said: `strict`, `./org.yaml`. */
@@ -75,7 +104,7 @@ export function resolvePreset(reference: string, cwd: string): ResolvedPreset {
       if (next.builtin) throw new UsageError(`unknown preset "${next.name}" (built-in presets: ${listBuiltinHint()})`);
       throw error;
     }
-    const data: PresetFile = parseYamlFile(text, next.file, presetFileSchema);
+    const data: PresetFile = next.builtin ? builtinPresetData(next, text) : parsePresetFile(text, next.file);
     files.push({ ref: next, data });
     next = data.extends === undefined ? undefined : resolveReference(data.extends, path.dirname(next.file));
   }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { RenderError } from '../errors.js';
+import { usePrecomputedPresets, type PrecomputedPreset } from '../presets/presets.js';
 import { usePrecomputedPins, type ResolvedPins } from '../layers/ci/pins.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { DiskAdapter } from '../tree/disk.js';
@@ -61,7 +62,8 @@ let precompiledLoaded = false;
 
 /**
  * Loads templates/precompiled.mjs once, so rendering runs each template's precompiled spec instead of
- * compiling it (a template whose source changed since, and any template without a spec, is still compiled).
+ * compiling it (a template whose source changed since, and any template without a spec, is still compiled),
+ * and the action pins and built-in presets come without parsing their YAML (each only while its file is unchanged).
  * A missing or unloadable file leaves compilation as it is: slower, never different.
  */
 export async function loadPrecompiledTemplates(): Promise<void> {
@@ -72,9 +74,11 @@ export async function loadPrecompiledTemplates(): Promise<void> {
       compilerRevision: number;
       templates: Record<string, PrecompiledTemplate>;
       actionPins?: { sha256: string; resolved: ResolvedPins };
+      builtinPresets?: Record<string, PrecomputedPreset>;
     };
     usePrecompiledTemplates(module.templates, module.compilerRevision);
     usePrecomputedPins(module.actionPins);
+    usePrecomputedPresets(module.builtinPresets);
   } catch {
     // no precompiled templates: every template is compiled when first rendered
   }

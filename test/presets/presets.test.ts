@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { resolvePreset } from '../../src/presets/presets.js';
+import { BUILTIN_PRESETS_DIR, resolvePreset, usePrecomputedPresets } from '../../src/presets/presets.js';
+import { loadPrecompiledTemplates } from '../../src/render/templates.js';
 import { mergeAnswers, finaliseAnswers } from '../../src/answers/resolve.js';
 import { makeTempDir, removeDir } from '../support/cli.js';
 
@@ -117,5 +119,29 @@ describe('answer precedence and locks', () => {
     expect(() => mergeAnswers({ cwd: dir, projectName: 'demo', preset: 'strict', answersFile, flags: {}, flagNames: {} })).toThrow(
       /answers\.yaml: layers contradicts preset .*strict\.yaml: "layers" is locked/,
     );
+  });
+});
+
+describe('built-in presets read ahead of time', () => {
+  afterEach(() => usePrecomputedPresets(undefined));
+  const defaultSha = (): string => createHash('sha256').update(readFileSync(path.join(BUILTIN_PRESETS_DIR, 'default.yaml'))).digest('hex');
+
+  it('are used while the file has the recorded sha256, and validated like the file', () => {
+    usePrecomputedPresets({ default: { sha256: defaultSha(), data: { answers: { cloud: 'gcp' } } } });
+    expect(resolvePreset('default', dir).answers).toEqual({ cloud: 'gcp' }); // the recorded contents, not the file's
+    usePrecomputedPresets({ default: { sha256: defaultSha(), data: { answers: { cloud: 'mars' } } } });
+    expect(resolvePreset('default', dir).answers.cloud).toBe('none'); // invalid: the file is read instead
+  });
+
+  it('are ignored once the file changed (another sha256)', () => {
+    usePrecomputedPresets({ default: { sha256: '0'.repeat(64), data: { answers: { cloud: 'gcp' } } } });
+    expect(resolvePreset('default', dir).answers.cloud).toBe('none');
+  });
+
+  it('match the preset files in templates/precompiled.mjs', async () => {
+    await loadPrecompiledTemplates();
+    const viaCache = resolvePreset('strict', dir);
+    usePrecomputedPresets(undefined);
+    expect(viaCache).toEqual(resolvePreset('strict', dir));
   });
 });
