@@ -27,27 +27,36 @@ export const EXTERNAL_PACKAGES = [
   'node-plop',
 ];
 
+// yaml as one CommonJS file beside the chunks: src/config/yaml-library.ts requires it on first use (`new` never
+// does), and every static `import … from 'yaml'` of the bundle is pointed at the same file, so a process holds one
+// copy of the library whichever way it was reached.
+const YAML_FILE = 'yaml.cjs';
+const yamlToOneFile = {
+  name: 'yaml-to-one-file',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^yaml$/ }, () => ({ path: `./${YAML_FILE}`, external: true }));
+  },
+};
+
+const shared = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20.12', minifyWhitespace: true, minifySyntax: true, legalComments: 'linked', logLevel: 'warning' };
+
 // Chunk names change with their content: files of an earlier build would linger and be shipped.
 rmSync(outdir, { recursive: true, force: true });
+const yamlResult = await build({ ...shared, entryPoints: ['yaml'], outfile: path.join(outdir, YAML_FILE), format: 'cjs', metafile: true });
 const result = await build({
-  absWorkingDir: root,
+  ...shared,
   entryPoints: { 'secure-stack': 'src/bin/secure-stack.ts', 'create-secure-stack': 'src/bin/create-secure-stack.ts' },
   outdir,
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20.12',
   chunkNames: 'chunk-[hash]',
   external: EXTERNAL_PACKAGES,
   // Every output file is two directories below the package root (dist/bundle/).
-  define: { SECURE_STACK_PACKAGE_ROOT_FROM_MODULE: JSON.stringify('../..') },
+  define: { SECURE_STACK_PACKAGE_ROOT_FROM_MODULE: JSON.stringify('../..'), SECURE_STACK_YAML_MODULE: JSON.stringify(`./${YAML_FILE}`) },
+  plugins: [yamlToOneFile],
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __secureStackCreateRequire } from 'node:module';\nconst require = __secureStackCreateRequire(import.meta.url);" },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'linked',
   metafile: true,
-  logLevel: 'warning',
 });
-writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const outputs = { ...result.metafile.outputs, ...yamlResult.metafile.outputs };
+writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify({ inputs: { ...result.metafile.inputs, ...yamlResult.metafile.inputs }, outputs }));

@@ -3,7 +3,8 @@
  * schema. Every problem becomes a one-line UsageError with `file:line:col`, pointing at the offending
  * key, so a typo in a 200-line preset is found at once.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 import type * as v from 'valibot';
 import { UsageError } from '../errors.js';
 import { validate } from './validation.js';
@@ -13,7 +14,8 @@ export function parseYamlFile<Schema extends v.GenericSchema>(
   fileLabel: string,
   schema: Schema,
 ): v.InferOutput<Schema> {
-  const lineCounter = new LineCounter();
+  const { LineCounter: Counter, parseDocument } = yamlLibrary();
+  const lineCounter = new Counter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const firstError = document.errors[0];
   if (firstError !== undefined) {

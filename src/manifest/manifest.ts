@@ -4,12 +4,12 @@
  * this file" apart from "the template changed".
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import { stringifyPlainYaml } from './plain-yaml.js';
 import * as v from 'valibot';
 import { answersSchema, LAYER_IDS } from '../answers/schema.js';
 import { mapping, oneOf, validOrThrow } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
+import { yamlLibrary } from '../config/yaml-library.js';
 import { getControl } from '../controls/catalog.js';
 
 export const MANIFEST_FILE = '.secure-stack.yaml';
@@ -113,7 +113,7 @@ export function sha256(content: Buffer | string): string {
 
 export function serializeManifest(manifest: Manifest): string {
   const checked = validOrThrow(manifestSchema, manifest, 'manifest to write');
-  return `${HEADER}\n${stringifyPlainYaml(checked) ?? stringify(checked, { lineWidth: 0, sortMapEntries: false })}`;
+  return `${HEADER}\n${stringifyPlainYaml(checked) ?? yamlLibrary().stringify(checked, { lineWidth: 0, sortMapEntries: false })}`;
 }
 
 export function parseManifest(text: string, fileLabel: string = MANIFEST_FILE): Manifest {

@@ -1,9 +1,9 @@
 /**
  * Heavy modules load only on the paths that use them (issue 10): `--help` loads none of prettier, Handlebars,
- * valibot, yaml or the prompts, and `new --yes` does not load the prompts. Observed on the built, bundled CLI
- * (the package's bins) with a preloaded module that lists every ES module resolved (a resolve hook) and every
- * CommonJS module in require.cache when the process exits; a file of the bundle stands for the packages esbuild
- * put into it (its metafile, dist/bundle/meta.json).
+ * valibot, yaml or the prompts, `new --yes` neither the prompts nor yaml, and `check` one copy of yaml. Observed
+ * on the built, bundled CLI (the package's bins) with a preloaded module that lists every ES module resolved (a
+ * resolve hook) and every CommonJS module in require.cache when the process exits; a file of the bundle stands
+ * for the packages esbuild put into it (its metafile, dist/bundle/meta.json).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -70,10 +70,17 @@ describe('module loading', () => {
     expect(packagesIn(loaded, ['prettier', 'handlebars', 'valibot', 'yaml', '@clack/prompts', 'execa'])).toEqual([]);
   }, 60_000);
 
-  it('new --yes does not load the prompts', async () => {
+  it('new --yes loads neither the prompts nor yaml', async () => {
     const loaded = await loadedModules(['new', 'modules-app', '--yes', '--no-git', '--no-install', '--layers', 'db'], work);
     expect(packagesIn(loaded, ['handlebars', 'valibot'])).toEqual(['handlebars', 'valibot']); // what it does need
-    expect(packagesIn(loaded, ['@clack/prompts', 'execa', 'prettier'])).toEqual([]);
+    expect(packagesIn(loaded, ['@clack/prompts', 'execa', 'prettier', 'yaml'])).toEqual([]); // presets and pins read ahead of time
+
     expect(readFileSync(path.join(work, 'modules-app/.secure-stack.yaml'), 'utf8')).toContain('projectName: modules-app');
+  }, 60_000);
+
+  it('check loads one copy of yaml, whichever module reached it first', async () => {
+    const loaded = await loadedModules(['check', 'modules-app'], work);
+    expect(packagesIn(loaded, ['yaml'])).toEqual(['yaml']);
+    expect(loaded.filter((file) => file.includes('/node_modules/yaml/'))).toEqual([]); // only the bundle's one-file copy
   }, 60_000);
 });

@@ -4,9 +4,9 @@
  * `uses: owner/repo[/sub]@<40-hex sha> # vX.Y.Z` from it, so updating a pin is an edit of that file only.
  */
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
 import * as v from 'valibot';
 import { mapping, validate } from '../../config/validation.js';
+import { yamlLibrary } from '../../config/yaml-library.js';
 import { RenderError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import { DiskAdapter } from '../../tree/disk.js';
@@ -91,7 +91,7 @@ export interface ResolvedPins {
 export function parsePins(text: string, label = PINS_FILE): PinsFile {
   let data: unknown;
   try {
-    data = parse(text);
+    data = yamlLibrary().parse(text);
   } catch (error) {
     throw new RenderError(`${label}: ${(error as Error).message.split('\n')[0]}`);
   }
