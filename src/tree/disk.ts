@@ -170,22 +170,35 @@ export class DiskAdapter {
     for (const target of targets) directories.ensure(target.directory);
     for (const target of targets) this.refuseSymlinkTarget(target.relative, target.absolute);
 
-    const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; replaces: boolean; renamed: boolean }> = [];
+    const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; renamed: boolean }> = [];
+    let unsynced: typeof staged = [];
+    // Replacing files stay open until their batched fsync; a bounded batch keeps a large change within the fd limit.
+    const syncAndClose = async (): Promise<void> => {
+      const batch = unsynced;
+      unsynced = [];
+      await Promise.all(batch.map((entry) => fsyncDescriptor(entry.fd!)));
+      for (const entry of batch) {
+        fs.closeSync(entry.fd!);
+        entry.fd = undefined;
+      }
+    };
     try {
       for (const target of targets) {
         const temporary = path.join(path.dirname(target.absolute), `.${path.basename(target.absolute)}.${randomBytes(6).toString('hex')}.tmp`);
         const mode = target.executable ? 0o755 : 0o644;
-        const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, replaces: target.replaces, renamed: false };
+        const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, renamed: false };
         staged.push(entry);
         fs.writeFileSync(entry.fd!, target.content);
         fs.fchmodSync(entry.fd!, mode); // the umask may have narrowed the mode given to open()
+        if (target.replaces) {
+          unsynced.push(entry);
+          if (unsynced.length >= MAX_OPEN_UNSYNCED) await syncAndClose();
+        } else {
+          fs.closeSync(entry.fd!);
+          entry.fd = undefined;
+        }
       }
-      const replacing = staged.filter((entry) => entry.replaces);
-      await Promise.all(replacing.map((entry) => fsyncDescriptor(entry.fd!)));
-      for (const entry of staged) {
-        fs.closeSync(entry.fd!);
-        entry.fd = undefined;
-      }
+      await syncAndClose();
       directories.recheck(); // an ancestor may have become a symlink meanwhile
       for (const entry of staged) {
         fs.renameSync(entry.temporary, entry.absolute);
@@ -383,6 +396,9 @@ class DirectoryGuard {
     if (!again) this.checked.set(relative, absolute);
   }
 }
+
+/** How many staged files wait open for their fsync at most (well under the usual limit of 1024 descriptors). */
+const MAX_OPEN_UNSYNCED = 256;
 
 function fsyncDescriptor(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));

@@ -58,6 +58,18 @@ describe('Tree.commit', () => {
     expect((await again.commit()).map((file) => file.kind)).toEqual(['UNCHANGED']);
   });
 
+  it('replaces more files than it keeps open for their fsync at once', async () => {
+    const root = tempDir();
+    const count = 600;
+    for (let i = 0; i < count; i++) writeFileSync(path.join(root, `f${i}.txt`), 'old\n');
+    const tree = new Tree(new DiskAdapter(root));
+    for (let i = 0; i < count; i++) tree.write(`f${i}.txt`, `new ${i}\n`);
+    const plan = await tree.commit();
+    expect(plan.filter((file) => file.kind === 'UPDATE')).toHaveLength(count);
+    expect(readFileSync(path.join(root, 'f599.txt'), 'utf8')).toBe('new 599\n');
+    expect(readdirSync(root)).toHaveLength(count); // no temporary file left
+  });
+
   it('refuses a file in the way of a directory, checked once per directory for many files', async () => {
     const root = tempDir();
     writeFileSync(path.join(root, 'blocker'), 'x\n');
