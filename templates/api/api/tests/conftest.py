@@ -55,6 +55,10 @@ class Keys:
             data = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public))
         else:
             data = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(public))
+            # PyJWT 2.6 drops leading zero bytes of a coordinate (one key in 128), which RFC 7518 forbids and its
+            # own from_jwk refuses: write both at the curve's full length, as identity providers do.
+            numbers, size = public.public_numbers(), (public.curve.key_size + 7) // 8
+            data.update(x=b64url(numbers.x.to_bytes(size, "big")), y=b64url(numbers.y.to_bytes(size, "big")))
         data.update({"kid": kid, "use": "sig"}, **extra)
         return data
 

@@ -12,6 +12,10 @@ silently read an ``Annotated`` dependency as a required query parameter.
 
 The principal (subject, tenant, scopes) comes only from the verified token, or for a single-tenant
 service from settings, never from the path, the body, the query or another header.
+
+``require_principal`` is a coroutine: FastAPI runs it on the event loop, with no threadpool hop per request.
+Nothing in it blocks: a JWKS fetch (or waiting for one) goes to the threadpool (app.security.tokens), and a
+token already verified is answered from the verified-token cache, with its time and route checks made again.
 """
 
 import hmac
@@ -49,10 +53,10 @@ def public() -> None:
     """Auth decision: this route is public on purpose (health checks). Use as ``dependencies=[Depends(public)]``."""
 
 
-def require_principal(security_scopes: SecurityScopes, request: Request) -> Principal:
+async def require_principal(security_scopes: SecurityScopes, request: Request) -> Principal:
     """Auth decision: a valid access token, with every scope the route lists (``Security(..., scopes=[...])``)."""
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(request, security_scopes.scopes)
+    return await authenticator.authenticate(request, security_scopes.scopes)
 
 
 def require_metrics_token(request: Request) -> None:
@@ -85,11 +89,11 @@ class Authenticator:
         self.tenant_claim = tenant_claim
         self.fixed_tenant_id = fixed_tenant_id
 
-    def authenticate(self, request: Request, required_scopes: Sequence[str]) -> Principal:
+    async def authenticate(self, request: Request, required_scopes: Sequence[str]) -> Principal:
         client = self._admitted_client(request)
         token = self._bearer_token(request, client)
         try:
-            verified = self.verifier.verify(token)
+            verified = await self.verifier.verify_async(token)
         except TokenError as error:
             self._fail(
                 request, client, error.reason, error.kid, challenge=f'{REALM}, error="invalid_token"', sub=error.subject

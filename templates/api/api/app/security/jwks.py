@@ -4,7 +4,14 @@ The key set is fetched over https (http only for a loopback host, checked in set
 following redirects, with a timeout and a size limit, and cached for ``cache_seconds``. A token whose
 ``kid`` is not in the cache triggers a refetch (key rotation), but at most once every
 ``min_refresh_seconds``, so a stream of made-up kids cannot turn the API into a JWKS flooder. When the
-JWKS endpoint is down, the keys already cached keep working.
+JWKS endpoint is down, the keys already cached keep working. One refresh runs at a time (a lock): requests
+that need the new set wait for it rather than fetching again.
+
+The fetch is blocking I/O: ``get`` may wait on it and must run in a worker thread, never on the event loop.
+``lookup_nowait`` answers from the cache when ``get`` would neither fetch nor wait (the common case), and says
+so otherwise, so async code hands only those lookups to the threadpool. ``version`` changes whenever a refresh
+changes the set (a kid added or removed, or a kid's key material changed), and every key carries the version
+of the set it belongs to: caches of verification results key on it.
 
 Only public signature keys are kept: RSA, EC and OKP keys with a ``kid``, ``use`` absent or ``sig``;
 symmetric (``oct``) keys and private key material are ignored. Keys named by a token's own ``jku``,
@@ -15,8 +22,8 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, Optional, Tuple
 
 import httpx
 from jwt import PyJWK
@@ -40,6 +47,9 @@ class SigningKey:
     crv: Optional[str]
     alg: Optional[str]
     key: object
+    # The JWK as published (canonical JSON): two refreshes hold the same key when their fingerprints match.
+    fingerprint: str = ""
+    key_set_version: int = 0  # JwksKeyStore.version of the set this key came with
 
 
 class JwksKeyStore:
@@ -62,9 +72,13 @@ class JwksKeyStore:
         self._fetched_at: Optional[float] = None  # last successful fetch
         self._attempted_at: Optional[float] = None  # last attempt, successful or not
         self.fetch_count = 0
+        self.version = 0
 
     def get(self, kid: str) -> Optional[SigningKey]:
-        """The key for ``kid``, refreshing the set when it is stale or (rate-bounded) when ``kid`` is unknown."""
+        """The key for ``kid``, refreshing the set when it is stale or (rate-bounded) when ``kid`` is unknown.
+
+        Blocks while a refresh runs (this call's or another thread's): call it from a worker thread.
+        """
         with self._lock:
             now = self._clock()
             if self._fetched_at is None or now - self._fetched_at >= self.cache_seconds:
@@ -78,6 +92,27 @@ class JwksKeyStore:
                 raise JwksUnavailable("no signing keys are available")
             return key
 
+    def lookup_nowait(self, kid: str) -> Tuple[bool, Optional[SigningKey]]:
+        """``(True, key or None)`` when the cache alone answers what ``get`` would; ``(False, None)`` when ``get``
+        has to run: the set is missing or stale and may be refreshed, ``kid`` is unknown and a refetch is allowed,
+        or a refresh is running (its result may hold ``kid``). Never blocks, never fetches.
+        """
+        # Read the attempt time before looking at the lock: a refresh that starts after the lock was seen free
+        # has then not updated it yet, so it can only make this answer "ask get()".
+        attempted_at = self._attempted_at
+        if self._lock.locked():
+            return False, None
+        keys, fetched_at, now = self._keys, self._fetched_at, self._clock()
+        may_attempt = attempted_at is None or now - attempted_at >= self.min_refresh_seconds
+        if not keys or fetched_at is None:
+            return False, None
+        if now - fetched_at >= self.cache_seconds and may_attempt:
+            return False, None
+        key = keys.get(kid)
+        if key is None and may_attempt:
+            return False, None
+        return True, key
+
     def _may_attempt(self, now: float) -> bool:
         return self._attempted_at is None or now - self._attempted_at >= self.min_refresh_seconds
 
@@ -90,7 +125,10 @@ class JwksKeyStore:
             if required:
                 raise JwksUnavailable(str(error)) from None
             return
-        self._keys = keys
+        if _fingerprints(keys) != _fingerprints(self._keys):
+            self.version += 1
+            self._keys = {kid: replace(key, key_set_version=self.version) for kid, key in keys.items()}
+        # else: the same keys; the objects (and the version) already cached results were filed under stay
         self._fetched_at = now
 
     def _fetch(self) -> bytes:
@@ -113,6 +151,10 @@ class JwksKeyStore:
                 return bytes(body)
         except httpx.HTTPError as error:
             raise JwksUnavailable(f"JWKS endpoint unreachable ({type(error).__name__})") from None
+
+
+def _fingerprints(keys: Dict[str, SigningKey]) -> Dict[str, str]:
+    return {kid: key.fingerprint for kid, key in keys.items()}
 
 
 def parse_jwks(document: bytes) -> Dict[str, SigningKey]:
@@ -147,6 +189,7 @@ def parse_jwks(document: bytes) -> Dict[str, SigningKey]:
             crv=crv if isinstance(crv, str) else None,
             alg=alg if isinstance(alg, str) else None,
             key=key,
+            fingerprint=json.dumps(entry, sort_keys=True, separators=(",", ":")),
         )
     if not keys:
         raise ValueError("JWKS document holds no usable public signature key")

@@ -11,17 +11,40 @@
 
 Every refusal raises ``TokenError`` with a reason code for the security log; the client only ever sees a
 generic 401.
+
+Verified-token cache (the precedent is Envoy's jwt_authn ``jwt_cache_config``): checking a signature costs
+more CPU than the rest of a request, and a client sends the same access token until it expires. A token that
+passed every check is remembered, keyed by the SHA-256 of the token string (a hit is the same bytes, so the
+same signature), for at most ``cache_seconds`` (60) and never past its ``exp`` (no leeway). What a hit skips
+is only the work whose answer cannot change: parsing, the header checks, the signature and the static claim
+checks (``iss``, ``aud``, ``sub``, token type). What it still does on every request:
+
+- ``exp``, ``nbf`` and ``iat`` are checked against the clock again, with the same leeway;
+- the key is looked up by ``kid`` again, so a stale key set is refreshed as before and a kid that left the set
+  is refused (``unknown_kid``);
+- an entry counts only under the key-set version it was verified with: a JWKS refresh that changes the set
+  (a kid added, removed or re-keyed) empties the cache, so a retired key stops working exactly when it did
+  without the cache;
+- the route's checks (scopes, tenant) run in app.security.auth whatever the cache says.
+
+Refusals are never cached. The cache holds at most ``cache_entries`` (10,000) tokens; the oldest goes first.
+``verify_async`` is for the event loop: it hands the key lookup to the threadpool only when that lookup may
+fetch the JWKS or wait for a fetch (app.security.jwks), so verification never blocks other requests.
 """
 
 import base64
+import hashlib
 import json
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import jwt
 from jwt import exceptions as jwt_errors
+from starlette.concurrency import run_in_threadpool
 
 from app.security.jwks import JwksKeyStore, JwksUnavailable, SigningKey
 
@@ -31,11 +54,13 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 _ID_TOKEN_CLAIMS = ("nonce", "at_hash", "c_hash")
 _CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
+CACHE_ENTRIES = 10_000
+CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
 class VerifiedToken:
-    claims: Dict[str, Any]
+    claims: Dict[str, Any]  # shared by every request that presents the same token (cache): read it, never change it
     kid: str
     algorithm: str
 
@@ -56,6 +81,72 @@ class JwksUnreachable(Exception):
     """The key set is unavailable: the token cannot be checked right now (503, not 401)."""
 
 
+@dataclass(frozen=True)
+class _Presented:
+    """A token that passed the checks made before any key is needed, and its cache entry if it has one."""
+
+    token: str
+    digest: bytes
+    kid: str
+    algorithm: str
+    header: Dict[str, Any]
+    cached: Optional["_CacheEntry"]
+
+
+@dataclass(frozen=True)
+class _CacheEntry:
+    verified: VerifiedToken
+    header: Dict[str, Any]
+    key_set_version: int
+    valid_until: float  # wall-clock seconds: min(exp, verified at + cache_seconds)
+
+
+class VerifiedTokenCache:
+    """Verified tokens by the SHA-256 of their text, bounded, oldest out first, emptied on a key-set change."""
+
+    def __init__(self, max_entries: int, max_seconds: float):
+        if max_entries < 1 or max_seconds <= 0:
+            raise ValueError("the token cache needs a positive size and lifetime")
+        self.max_entries = max_entries
+        self.max_seconds = max_seconds
+        self._lock = threading.Lock()  # verify() also runs in worker threads
+        self._entries: "OrderedDict[bytes, _CacheEntry]" = OrderedDict()
+        self._key_set_version = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, digest: bytes) -> Optional[_CacheEntry]:
+        return self._entries.get(digest)
+
+    def usable(self, entry: _CacheEntry, key_set_version: int, now: float) -> bool:
+        """Whether a hit may stand for a verification made now with the key set at ``key_set_version``."""
+        return entry.key_set_version == key_set_version and now < entry.valid_until
+
+    def discard(self, digest: bytes) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+
+    def follow_key_set(self, key_set_version: int) -> None:
+        """Empties the cache when a newer key set than the one its entries were verified with is in use."""
+        if key_set_version > self._key_set_version:
+            with self._lock:
+                if key_set_version > self._key_set_version:
+                    self._entries.clear()
+                    self._key_set_version = key_set_version
+
+    def put(self, digest: bytes, entry: _CacheEntry, now: float) -> None:
+        if now >= entry.valid_until:
+            return
+        with self._lock:
+            if entry.key_set_version != self._key_set_version:
+                return  # verified with a key of a set that has been replaced meanwhile: do not keep it
+            self._entries[digest] = entry
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -65,6 +156,9 @@ class TokenVerifier:
         audience: str,
         algorithms: Sequence[str],
         leeway_seconds: int,
+        cache_entries: int = CACHE_ENTRIES,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Optional[Callable[[], float]] = None,
     ):
         if leeway_seconds > 60:
             raise ValueError("leeway must be at most 60 seconds")
@@ -73,11 +167,40 @@ class TokenVerifier:
         self._audience = audience
         self._algorithms = list(algorithms)
         self._leeway = leeway_seconds
+        self._clock = clock or time.time  # wall clock: exp, nbf and iat are Unix times
+        self.cache = VerifiedTokenCache(cache_entries, cache_seconds)
 
     def verify(self, token: str) -> VerifiedToken:
-        """The verified claims of ``token``, or TokenError."""
+        """The verified claims of ``token``, or TokenError. May wait for a JWKS fetch: not on the event loop."""
+        presented = self._present(token)
+        try:
+            key = self._keys.get(presented.kid)
+        except JwksUnavailable:
+            raise JwksUnreachable() from None
+        return self._verify_with_key(presented, key)
+
+    async def verify_async(self, token: str) -> VerifiedToken:
+        """``verify`` for the event loop: a key lookup that may fetch the JWKS or wait for a fetch runs in the
+        threadpool; every other step (a cache hit, or the signature check) runs here, without a thread hop."""
+        presented = self._present(token)
+        answered, key = self._keys.lookup_nowait(presented.kid)
+        if not answered:
+            try:
+                key = await run_in_threadpool(self._keys.get, presented.kid)
+            except JwksUnavailable:
+                raise JwksUnreachable() from None
+        return self._verify_with_key(presented, key)
+
+    def _present(self, token: str) -> _Presented:
+        """The checks that need no key: size, shape, and (unless the same token is cached) the header."""
         if len(token) > MAX_TOKEN_CHARS or not _TOKEN_SHAPE.match(token):
             raise TokenError("malformed")
+        digest = hashlib.sha256(token.encode("ascii")).digest()
+        cached = self.cache.get(digest)
+        if cached is not None:
+            # The same bytes passed the header checks below when they were cached.
+            verified = cached.verified
+            return _Presented(token, digest, verified.kid, verified.algorithm, cached.header, cached)
         try:
             header = jwt.get_unverified_header(token)
         except jwt_errors.PyJWTError:
@@ -92,13 +215,22 @@ class TokenVerifier:
         typ = header.get("typ")
         if typ is not None and (not isinstance(typ, str) or typ.lower() not in ("jwt",) + _ACCESS_TOKEN_TYPES):
             raise TokenError("not_access_token", kid)
+        return _Presented(token, digest, kid, algorithm, header, None)
 
-        try:
-            key = self._keys.get(kid)
-        except JwksUnavailable:
-            raise JwksUnreachable() from None
+    def _verify_with_key(self, presented: _Presented, key: Optional[SigningKey]) -> VerifiedToken:
+        """The rest of ``verify`` once the current key for the token's kid is known (after any refresh)."""
+        kid, algorithm, header, token = presented.kid, presented.algorithm, presented.header, presented.token
         if key is None:
             raise TokenError("unknown_kid", kid)
+        # The key carries the version of its set: a hit counts only when it was verified under that same set.
+        self.cache.follow_key_set(key.key_set_version)
+        now = self._clock()
+        cached = presented.cached
+        if cached is not None:
+            if self.cache.usable(cached, key.key_set_version, now):
+                self._check_times(cached.verified.claims, kid, now)
+                return cached.verified
+            self.cache.discard(presented.digest)  # outlived: verify the token again from scratch
         if not _key_fits(key, algorithm):
             raise TokenError("key_alg_mismatch", kid)
 
@@ -143,7 +275,21 @@ class TokenVerifier:
             raise TokenError("malformed", kid) from None
 
         self._check_claims(claims, header, kid)
-        return VerifiedToken(claims=claims, kid=kid, algorithm=algorithm)
+        self._check_times(claims, kid, now)
+        verified = VerifiedToken(claims=claims, kid=kid, algorithm=algorithm)
+        valid_until = min(float(claims["exp"]), now + self.cache.max_seconds)
+        self.cache.put(presented.digest, _CacheEntry(verified, header, key.key_set_version, valid_until), now)
+        return verified
+
+    def _check_times(self, claims: Dict[str, Any], kid: str, now: float) -> None:
+        # What PyJWT checks at decode, again here: a cached token is not decoded, and its time moves on.
+        subject = claims.get("sub")
+        if claims["exp"] <= now - self._leeway:
+            raise TokenError("expired", kid, subject)
+        if "nbf" in claims and claims["nbf"] > now + self._leeway:
+            raise TokenError("not_yet_valid", kid, subject)
+        if claims["iat"] > now + self._leeway:
+            raise TokenError("not_yet_valid", kid)
 
     def _check_claims(self, claims: Dict[str, Any], header: Dict[str, Any], kid: str) -> None:
         # Checks that do not depend on the PyJWT version in use.
@@ -155,8 +301,6 @@ class TokenVerifier:
         for name in ("exp", "iat", "nbf"):
             if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], (int, float))):
                 raise TokenError("invalid_claims", kid)
-        if claims["iat"] > time.time() + self._leeway:
-            raise TokenError("not_yet_valid", kid)
         if any(name in claims for name in _ID_TOKEN_CLAIMS):
             raise TokenError("not_access_token", kid)
         typ = header.get("typ")
