@@ -93,21 +93,25 @@ export function precompileTemplate(source: string, label: string): string {
 
 const COMPILE_OPTIONS = { strict: true, noEscape: true, knownHelpers, knownHelpersOnly: true };
 
-/** Parses, checks and compiles one template; `label` names it in errors (its path under templates/). */
-export function compileTemplate(source: string, label: string): CompiledTemplate {
-  const key = `${label}\u0000${source}`;
+/**
+ * Parses, checks and compiles one template; `label` names it in errors (its path under templates/). A caller that
+ * hashed the source already (the renderer, for the template's manifest entry) passes its sha256 along.
+ */
+export function compileTemplate(source: string, label: string, sourceSha256?: string): CompiledTemplate {
+  const sha256 = sourceSha256 ?? createHash('sha256').update(source, 'utf8').digest('hex');
+  const key = `${label}\u0000${sha256}`;
   let cached = compiled.get(key);
   if (cached === undefined) {
-    cached = compileUncached(source, label);
+    cached = compileUncached(source, label, sha256);
     compiled.set(key, cached);
   }
   return cached;
 }
 
-function compileUncached(source: string, label: string): CompiledTemplate {
+function compileUncached(source: string, label: string, sha256: string): CompiledTemplate {
   const ahead = precompiled.get(label);
   let template: HandlebarsTemplateDelegate;
-  if (ahead !== undefined && ahead.sha256 === createHash('sha256').update(source, 'utf8').digest('hex')) {
+  if (ahead !== undefined && ahead.sha256 === sha256) {
     // Checked by checkProgram when it was precompiled; the hash says it is the same source.
     template = engine.template(ahead.spec as TemplateSpecification);
   } else {

@@ -49,8 +49,8 @@ export function renderLayer(layer: string, context: object): RenderedFile[] {
     const relative = template.slice(layer.length + 1);
     const raw = entry.content;
     const { outputPath, executable, rendered } = outputName(relative, template, context);
-    const content = rendered ? Buffer.from(compileTemplate(raw.toString('utf8'), template)(context), 'utf8') : raw;
     const templateSha256 = createHash('sha256').update(raw).digest('hex');
+    const content = rendered ? Buffer.from(compileTemplate(raw.toString('utf8'), template, templateSha256)(context), 'utf8') : raw;
     return { path: outputPath, content, executable: executable || entry.executable, template, templateSha256 };
   });
 }

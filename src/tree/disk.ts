@@ -168,9 +168,13 @@ export class DiskAdapter {
     });
     const directories = new DirectoryGuard(this.root);
     for (const target of targets) directories.ensure(target.directory);
-    for (const target of targets) this.refuseSymlinkTarget(target.relative, target.absolute);
+    for (const target of targets) {
+      // A directory this batch created holds nothing of the user's yet.
+      if (!directories.created(target.directory)) this.refuseSymlinkTarget(target.relative, target.absolute);
+    }
 
     const staged: Array<{ absolute: string; temporary: string; fd: number | undefined; renamed: boolean }> = [];
+    const batchToken = randomBytes(6).toString('hex');
     let unsynced: typeof staged = [];
     // Replacing files stay open until their batched fsync; a bounded batch keeps a large change within the fd limit.
     const syncAndClose = async (): Promise<void> => {
@@ -184,7 +188,8 @@ export class DiskAdapter {
     };
     try {
       for (const target of targets) {
-        const temporary = path.join(path.dirname(target.absolute), `.${path.basename(target.absolute)}.${randomBytes(6).toString('hex')}.tmp`);
+        // One random token per batch (and the file's index): open(O_EXCL) refuses a name that exists anyway.
+        const temporary = path.join(path.dirname(target.absolute), `.${path.basename(target.absolute)}.${batchToken}-${staged.length}.tmp`);
         const mode = target.executable ? 0o755 : 0o644;
         const entry = { absolute: target.absolute, temporary, fd: fs.openSync(temporary, 'wx', mode) as number | undefined, renamed: false };
         staged.push(entry);
@@ -356,6 +361,8 @@ export function fileExists(filePath: string): boolean {
 class DirectoryGuard {
   /** Relative directory ('' for the root) → absolute path, in the order they were first checked (parents first). */
   private readonly checked = new Map<string, string>();
+  /** The directories this batch made (mkdir), and so empty but for what the batch writes. */
+  private readonly made = new Set<string>();
 
   constructor(private readonly root: string) {}
 
@@ -364,12 +371,16 @@ class DirectoryGuard {
     if (this.checked.has(relative)) return;
     if (relative === '') {
       // The root itself may be a symlink the user chose; only what lies below it is confined.
-      fs.mkdirSync(this.root, { recursive: true });
+      if (fs.mkdirSync(this.root, { recursive: true }) !== undefined) this.made.add('');
       this.checked.set('', this.root);
       return;
     }
     this.ensure(path.posix.dirname(relative));
     this.check(relative, path.join(this.root, relative), true);
+  }
+
+  created(relativeDir: string): boolean {
+    return this.made.has(relativeDir === '.' ? '' : relativeDir);
   }
 
   recheck(): void {
@@ -389,6 +400,7 @@ class DirectoryGuard {
       if (!isMissing(error) || !create || again) throw error;
       fs.mkdirSync(absolute);
       this.checked.set(relative, absolute);
+      this.made.add(relative);
       return;
     }
     if (stat.isSymbolicLink()) throw new PathEscapeError(`refusing to write through symbolic link ${relative}`);

@@ -105,9 +105,11 @@ export class Tree {
   }
 
   private computePlan(): PlannedFile[] {
+    // A root that does not exist yet (`new` into a fresh folder) holds nothing to compare with.
+    const rootMissing = this.disk.rootState() === 'missing';
     const writes = this.writtenPaths().map((filePath): PlannedFile => {
       const { content, executable } = this.memory.get(filePath)!;
-      const onDisk = this.disk.readFile(filePath);
+      const onDisk = rootMissing ? undefined : this.disk.readFile(filePath);
       let kind: ChangeKind = 'CREATE';
       if (onDisk !== undefined) {
         kind = onDisk.equals(content) && this.disk.isExecutable(filePath) === executable ? 'UNCHANGED' : 'UPDATE';
@@ -115,7 +117,7 @@ export class Tree {
       return { path: filePath, kind, executable, bytes: content.length };
     });
     const deletions = [...this.deleted]
-      .filter((filePath) => this.disk.readFile(filePath) !== undefined)
+      .filter((filePath) => !rootMissing && this.disk.readFile(filePath) !== undefined)
       .map((filePath): PlannedFile => ({ path: filePath, kind: 'DELETE', executable: false, bytes: 0 }));
     return [...writes, ...deletions].sort((a, b) => comparePaths(a.path, b.path));
   }

@@ -139,7 +139,7 @@ describe('what Tree.commit syncs', () => {
     const realOpenSync = fs.openSync;
     fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
       const fd = (realOpenSync as (...args: unknown[]) => number)(file, ...rest);
-      descriptors.set(fd, path.basename(String(file)).replace(/\.[0-9a-f]{12}\.tmp$/, '').replace(/^\./, ''));
+      descriptors.set(fd, path.basename(String(file)).replace(/\.[0-9a-f]{12}-\d+\.tmp$/, '').replace(/^\./, ''));
       return fd;
     }) as typeof fs.openSync;
     fs.fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
