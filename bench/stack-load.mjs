@@ -41,6 +41,8 @@ export async function fetchOnce(target) {
  * from the first request to the last response (requests in flight at the deadline are waited for and count).
  */
 export async function measureThroughput(target, { concurrency, seconds, expectStatus = 200 }) {
+  // `headers` may be a function: called once per request, for requests that must differ (a new token each time).
+  const nextTarget = typeof target.headers === 'function' ? () => ({ ...target, headers: target.headers() }) : () => target;
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   let completed = 0;
   let failures = 0;
@@ -50,7 +52,7 @@ export async function measureThroughput(target, { concurrency, seconds, expectSt
   const connection = async () => {
     while (performance.now() < deadline) {
       try {
-        const { status, body } = await send(agent, target);
+        const { status, body } = await send(agent, nextTarget());
         if (status === expectStatus) completed += 1;
         else {
           failures += 1;

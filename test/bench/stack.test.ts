@@ -23,7 +23,8 @@ interface ThroughputResult {
 interface Target {
   port: number;
   path: string;
-  headers: Record<string, string>;
+  /** Fixed headers, or a function called once per request (headers that must differ from request to request). */
+  headers: Record<string, string> | (() => Record<string, string>);
 }
 interface StackLoad {
   measureThroughput(target: Target, options: { concurrency: number; seconds: number; expectStatus?: number }): Promise<ThroughputResult>;
@@ -205,9 +206,12 @@ describe('load generator', () => {
   let server: Server;
   let port: number;
   const connections = new Set<unknown>();
+  const tokensSeen: string[] = [];
   beforeAll(async () => {
     server = createServer((request, response) => {
-      response.writeHead(request.url === '/ok' ? 200 : 503, { 'content-type': 'text/plain' }).end(request.url === '/ok' ? 'ok' : 'unavailable');
+      if (request.url === '/token') tokensSeen.push(String(request.headers['x-token']));
+      const ok = request.url === '/ok' || request.url === '/token';
+      response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'unavailable');
     });
     server.on('connection', (socket) => connections.add(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -226,6 +230,17 @@ describe('load generator', () => {
     expect(result.seconds).toBeGreaterThanOrEqual(0.3);
     expect(result.rps).toBeCloseTo(result.completed / result.seconds, 6);
     expect(connections.size).toBe(4);
+  });
+
+  it('calls a headers function once per request, so that every request can carry its own token', async () => {
+    tokensSeen.length = 0;
+    let next = 0;
+    const headers = () => ({ host: '127.0.0.1', 'x-token': `t${next++}` });
+    const result = await loadGenerator.measureThroughput({ port, path: '/token', headers }, { concurrency: 3, seconds: 0.2 });
+    expect(result.failures).toBe(0);
+    expect(result.completed).toBeGreaterThan(10);
+    expect(tokensSeen).toHaveLength(result.completed);
+    expect(new Set(tokensSeen).size).toBe(result.completed);
   });
 
   it('counts an unexpected status as a failure and keeps the first one', async () => {

@@ -151,7 +151,19 @@ def test_multi_tenant_create_uses_the_token_tenant(make_harness, make_token):
     assert [row["tenant_id"] for row in harness.pool.projects] == [TENANT_A]
 
 
-@pytest.mark.parametrize("tenant", [None, "not-a-uuid", 42, ["0b7f1c9e-2a4d-4e8f-9b1a-3c5d7e9f1a2b"], "' or 1=1 --"])
+@pytest.mark.parametrize(
+    "tenant",
+    [
+        None,
+        "not-a-uuid",
+        42,
+        ["0b7f1c9e-2a4d-4e8f-9b1a-3c5d7e9f1a2b"],
+        "' or 1=1 --",
+        "0b7f1c9e-2a4d-4e8f-9b1a-3c5d7e9f1a2b\n",
+        "{0b7f1c9e-2a4d-4e8f-9b1a-3c5d7e9f1a2b}",
+        "0b7f1c9e2a4d4e8f9b1a3c5d7e9f1a2b",
+    ],
+)
 def test_multi_tenant_missing_or_invalid_tenant_is_403_before_any_query(make_harness, make_token, tenant, capsys):
     harness = make_harness(multi_tenant=True)
     token = make_token(omit=("tenant_id",)) if tenant is None else make_token(tenant_id=tenant)

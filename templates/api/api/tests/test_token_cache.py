@@ -161,6 +161,14 @@ def test_a_repeated_token_is_verified_once(make_verifier, make_token, decodes):
     assert len(decodes) == 2
 
 
+@pytest.mark.parametrize("token", ["é.b.c", "a.b.c\n", "a.b.c ", "a.b", "x" * 9000])
+def test_a_token_of_the_wrong_shape_is_malformed_whatever_its_characters(make_verifier, token):
+    # The cache is looked up before the shape check: hashing must accept any text, and a miss still checks it.
+    with pytest.raises(TokenError) as refused:
+        make_verifier().verify(token)
+    assert refused.value.reason == "malformed"
+
+
 def test_refusals_are_not_cached(make_verifier, make_token, keys, decodes):
     verifier = make_verifier()
     forged = make_token(key=keys.attacker, kid="rsa-1")

@@ -6,6 +6,7 @@ import time
 import jwt
 import pytest
 
+from app.security import auth
 from tests.conftest import (
     AUDIENCE,
     ISSUER,
@@ -58,6 +59,35 @@ def test_malformed_authorization_header(api, value):
     response = api.get("/v1/me", headers={"Authorization": value})
     assert response.status_code == 401
     assert "error=" in response.headers["www-authenticate"]
+
+
+def test_bearer_scheme_in_any_case_with_extra_spaces_is_accepted(api, make_token):
+    token = make_token()
+    for value in (f"bearer {token}", f"BEARER   {token}", f"Bearer {token}  "):
+        assert api.get("/v1/me", headers={"Authorization": value}).status_code == 200, value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Bearer abc.def.ghi\n",  # a trailing newline: "$" in a regular expression would have let it through
+        "Bearer abc.def.ghi\t",
+        "Bearer \tabc.def.ghi",
+        "Bearer abc.def\x0b.ghi",
+        "Bearer abc.def\x85.ghi",  # NEL and NO-BREAK SPACE are whitespace too (a header value is latin-1)
+        "Bearer abc.def\xa0.ghi",
+        "Bearerx abc.def.ghi",
+        "Bearer",
+        " Bearer abc.def.ghi",
+        "Bearer  ",
+    ],
+)
+def test_bearer_credential_refuses_whitespace_in_or_around_the_token(value):
+    assert auth._bearer_credential(value) is None
+
+
+def test_bearer_credential_reads_the_token():
+    assert auth._bearer_credential("bEaReR  abc.def.ghi ") == "abc.def.ghi"
 
 
 def test_two_authorization_headers_are_refused(api, make_token):

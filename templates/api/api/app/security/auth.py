@@ -21,7 +21,6 @@ token already verified is answered from the verified-token cache, with its time 
 import hmac
 import logging
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, NoReturn, Optional, Sequence
 
@@ -34,7 +33,6 @@ from app.security.ratelimit import AuthFailureLimiter
 from app.security.tokens import JwksUnreachable, TokenError, TokenVerifier, token_scopes
 
 REALM = 'Bearer realm="api"'
-_BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +([^\s]+) *$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Reasons that point at forged or misdirected tokens rather than a client that merely lost track of expiry.
 _SUSPICIOUS = frozenset({"bad_signature", "alg_not_allowed", "unknown_kid", "key_alg_mismatch"})
@@ -49,8 +47,11 @@ class Principal:
     jti: Optional[str] = None
 
 
-def public() -> None:
-    """Auth decision: this route is public on purpose (health checks). Use as ``dependencies=[Depends(public)]``."""
+async def public() -> None:
+    """Auth decision: this route is public on purpose (health checks). Use as ``dependencies=[Depends(public)]``.
+
+    A coroutine, like ``require_principal``: it does nothing, so it should not cost a threadpool hop per request.
+    """
 
 
 async def require_principal(security_scopes: SecurityScopes, request: Request) -> Principal:
@@ -108,10 +109,10 @@ class Authenticator:
         jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
         tenant_id = self._tenant(request, claims, kid)
         principal = Principal(sub=claims["sub"], tenant_id=tenant_id, scopes=token_scopes(claims), kid=kid, jti=jti)
-        request.state.principal = principal
+        request.state.principal = principal  # the security events of this request name its subject
 
-        missing = [scope for scope in required_scopes if scope not in principal.scopes]
-        if missing:
+        if required_scopes and not principal.scopes.issuperset(required_scopes):
+            missing = [scope for scope in required_scopes if scope not in principal.scopes]
             security_event(
                 "authz_fail", request=request, reason="scope_missing", status=403, kid=kid, jti=jti,
                 resource_id=" ".join(missing),
@@ -131,7 +132,8 @@ class Authenticator:
 
     def _admitted_client(self, request: Request) -> str:
         """The client's address, once the failure limiter lets it try again (429 with Retry-After until then)."""
-        client = request.client.host if request.client else "unknown"
+        address = request.client  # a new Address each time it is read
+        client = address.host if address else "unknown"
         retry_after = self.limiter.retry_after(client)
         if retry_after is not None:
             security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
@@ -142,10 +144,10 @@ class Authenticator:
         values = request.headers.getlist("authorization")
         if not values:
             self._fail(request, client, "missing_token", None, challenge=REALM)
-        match = _BEARER.match(values[0]) if len(values) == 1 else None
-        if match is None:
+        token = _bearer_credential(values[0]) if len(values) == 1 else None
+        if token is None:
             self._fail(request, client, "malformed_header", None, challenge=f'{REALM}, error="invalid_request"')
-        return match.group(1)
+        return token
 
     def _tenant(self, request: Request, claims: Dict[str, Any], kid: Optional[str]) -> str:
         if not self.multi_tenant:
@@ -154,12 +156,14 @@ class Authenticator:
         reason = None
         if value is None:
             reason = "tenant_missing"
-        elif not isinstance(value, str) or not _UUID.match(value):
+        elif not isinstance(value, str) or not _UUID.fullmatch(value):
             reason = "tenant_invalid"
         if reason is not None:
             security_event("authz_fail", request=request, reason=reason, status=403, sub=claims.get("sub"), kid=kid)
             raise HTTPException(status_code=403)
-        return str(uuid.UUID(value))
+        # fullmatch admits only the hyphenated 8-4-4-4-12 hex form (not a trailing newline, which "$" lets
+        # through), whose canonical text is its lower case: what str(uuid.UUID(value)) gives, without parsing.
+        return value.lower()
 
     def _fail(
         self, request: Request, client: str, reason: str, kid: Optional[str], challenge: str, sub: Optional[str] = None
@@ -170,3 +174,14 @@ class Authenticator:
             security_event("authn_login_fail_max", request=request, reason="auth_failure_limit", status=401)
         raise HTTPException(status_code=401, headers={"WWW-Authenticate": challenge})
 
+
+def _bearer_credential(value: str) -> Optional[str]:
+    """The token of an ``Authorization: Bearer <token>`` value, or None: the scheme in any case, one or more
+    spaces, a token with no whitespace in it, optional trailing spaces (RFC 6750 §2.1). String methods, not a
+    regular expression: the value is a whole access token, read on every request."""
+    scheme, _, rest = value.partition(" ")
+    if len(scheme) != 6 or scheme.lower() != "bearer":
+        return None
+    token = rest.strip(" ")
+    # split() cuts at the same (Unicode) whitespace as the \s of a str regular expression.
+    return token if token and token.split() == [token] else None

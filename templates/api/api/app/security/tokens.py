@@ -192,15 +192,18 @@ class TokenVerifier:
         return self._verify_with_key(presented, key)
 
     def _present(self, token: str) -> _Presented:
-        """The checks that need no key: size, shape, and (unless the same token is cached) the header."""
-        if len(token) > MAX_TOKEN_CHARS or not _TOKEN_SHAPE.match(token):
+        """The checks that need no key: size, and (unless the same token is cached) shape and header."""
+        if len(token) > MAX_TOKEN_CHARS:
             raise TokenError("malformed")
-        digest = hashlib.sha256(token.encode("ascii")).digest()
+        # UTF-8 so that any text can be hashed; a token of the right shape is ASCII, whose UTF-8 is itself.
+        digest = hashlib.sha256(token.encode("utf-8")).digest()
         cached = self.cache.get(digest)
         if cached is not None:
-            # The same bytes passed the header checks below when they were cached.
+            # The same text passed the shape and header checks below when it was cached.
             verified = cached.verified
             return _Presented(token, digest, verified.kid, verified.algorithm, cached.header, cached)
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise TokenError("malformed")
         try:
             header = jwt.get_unverified_header(token)
         except jwt_errors.PyJWTError:
