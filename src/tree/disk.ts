@@ -271,28 +271,9 @@ export class DiskAdapter {
   }
 
   private makeDirectoryInside(relativeDir: string): void {
-    if (relativeDir === '.' || relativeDir === '') {
-      fs.mkdirSync(this.root, { recursive: true });
-      return;
-    }
-    let current = this.root;
-    fs.mkdirSync(current, { recursive: true });
-    for (const segment of toSafeRelativePath(relativeDir).split('/')) {
-      current = path.join(current, segment);
-      try {
-        const stat = fs.lstatSync(current);
-        if (stat.isSymbolicLink()) {
-          throw new PathEscapeError(`refusing to write through symbolic link ${path.relative(this.root, current)}`);
-        }
-        if (!stat.isDirectory()) {
-          throw new PathEscapeError(`cannot create directory ${path.relative(this.root, current)}: a file is in the way`);
-        }
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-        fs.mkdirSync(current);
-      }
-    }
+    new DirectoryGuard(this.root).ensure(relativeDir === '.' || relativeDir === '' ? '' : toSafeRelativePath(relativeDir));
   }
+
 }
 
 /**
