@@ -23,6 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchOnce, measureThroughput } from './stack-load.mjs';
@@ -42,13 +43,54 @@ const AUDIENCE = 'bench-api';
 const TENANT = '3f2b9c1e-6a4d-4c1b-9d2e-7a8b9c0d1e2f';
 const SUBJECT = 'bench-user-1';
 
-/** Why the API benchmark cannot run here, or undefined. */
-export function apiToolMissing() {
-  const probe = spawnSync(PYTHON, ['-c', `import ${PYTHON_MODULES.join(', ')}`], { encoding: 'utf8', env: pythonEnv({}) });
-  if (probe.error?.code === 'ENOENT') return `${PYTHON} is missing (apt-get install python3)`;
+/**
+ * Where the generated API runs: Debian 13's own Python packages (FastAPI 0.115, pydantic 2, uvicorn 0.32) in the
+ * chroot `.ci/debian13-root.sh` builds, the versions the generated pyproject.toml asks for (fastapi>=0.115,
+ * uvicorn>=0.30); and Debian 12's /usr/bin/python3 (FastAPI 0.92, pydantic 1.10, uvicorn 0.17), older than that
+ * floor, which the generated code still supports and its tests still run on.
+ */
+export function apiRuntimes() {
+  const runtimes = [];
+  const root = debian13Root();
+  if (root !== undefined) runtimes.push(chrootRuntime('debian13', root));
+  runtimes.push({ id: 'debian12', spawnArgs: (args) => [PYTHON, args], prepare: (apiDir) => ({ cwd: apiDir, dispose: () => {} }) });
+  return runtimes;
+}
+
+const DEBIAN13_DEFAULT_ROOT = '/var/cache/secure-stack/debian13';
+const DEBIAN13_STAMP = '.secure-stack-debian13.stamp';
+
+/** The Debian 13 root, as test/support/debian13.ts finds it: SECURE_STACK_DEBIAN13_ROOT or the default, with its stamp; chroot needs root. */
+function debian13Root() {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const candidate of [process.env.SECURE_STACK_DEBIAN13_ROOT, DEBIAN13_DEFAULT_ROOT]) {
+    if (candidate && existsSync(path.join(candidate, DEBIAN13_STAMP))) return path.resolve(candidate);
+  }
+  return undefined;
+}
+
+/** python3 inside a chroot: the api directory is copied under its /tmp (nothing outside the root is visible there). */
+function chrootRuntime(id, root) {
+  const inChroot = (cwd, args) => ['/usr/sbin/chroot', [root, '/bin/sh', '-c', 'cd "$1" && shift && exec "$@"', 'bench', cwd, '/usr/bin/python3', ...args]];
+  return {
+    id,
+    spawnArgs: (args, cwd = '/') => inChroot(cwd, args),
+    prepare: (apiDir) => {
+      const copy = mkdtempSync(path.join(root, 'tmp', 'secure-stack-bench-'));
+      cpSync(apiDir, copy, { recursive: true, dereference: true, filter: (from) => path.basename(from) !== '__pycache__' });
+      return { cwd: `/tmp/${path.basename(copy)}`, dispose: () => rmSync(copy, { recursive: true, force: true }) };
+    },
+  };
+}
+
+/** Why the API benchmark cannot run on `runtime`, or undefined. */
+export function apiToolMissing(runtime = apiRuntimes().at(-1)) {
+  const [command, args] = runtime.spawnArgs(['-c', `import ${PYTHON_MODULES.join(', ')}`]);
+  const probe = spawnSync(command, args, { encoding: 'utf8', env: pythonEnv({}) });
+  if (probe.error?.code === 'ENOENT') return `${command} is missing (apt-get install python3)`;
   if (probe.status !== 0) {
     const last = (probe.stderr ?? '').trim().split('\n').at(-1) ?? '';
-    return `Debian's Python packages are missing (python3-fastapi python3-uvicorn python3-jwt python3-cryptography python3-httpx python3-psycopg python3-psycopg-pool): ${last}`;
+    return `Debian's Python packages are missing on ${runtime.id} (python3-fastapi python3-uvicorn python3-jwt python3-cryptography python3-httpx python3-psycopg python3-psycopg-pool): ${last}`;
   }
   return undefined;
 }
@@ -58,14 +100,15 @@ function pythonEnv(extra) {
 }
 
 /** Versions of what serves the requests, for the report (the HTTP parser decides much of the baseline). */
-function serverVersions() {
+function serverVersions(runtime) {
   const script = [
     'import importlib.util, json, sys, uvicorn, fastapi, starlette, jwt, cryptography',
     'http = "httptools" if importlib.util.find_spec("httptools") else "h11"',
     'print(json.dumps({"python": sys.version.split()[0], "uvicorn": uvicorn.__version__, "fastapi": fastapi.__version__,',
     '  "starlette": starlette.__version__, "pyjwt": jwt.__version__, "cryptography": cryptography.__version__, "httpParser": http}))',
   ].join('\n');
-  const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', env: pythonEnv({}) });
+  const [command, args] = runtime.spawnArgs(['-c', script]);
+  const result = spawnSync(command, args, { encoding: 'utf8', env: pythonEnv({}) });
   return result.status === 0 ? JSON.parse(result.stdout) : { error: result.stderr.trim().split('\n').at(-1) };
 }
 
@@ -124,9 +167,13 @@ async function startJwksServer(jwks) {
 }
 
 /** Starts the generated API with uvicorn and waits until /healthz answers 200. */
-async function startApi(apiDir, port, settings, cleanup) {
-  const child = spawn(PYTHON, ['-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', String(port), '--no-server-header'], {
-    cwd: apiDir,
+async function startApi(runtime, apiDir, port, settings, cleanup) {
+  const prepared = runtime.prepare(apiDir);
+  cleanup.add('api copy', prepared.dispose);
+  // chroot and sh exec into python: the child's pid is the server's, for its CPU time.
+  const [command, args] = runtime.spawnArgs(['-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', String(port), '--no-server-header'], prepared.cwd);
+  const child = spawn(command, args, {
+    cwd: runtime.id === 'debian12' ? prepared.cwd : '/',
     env: pythonEnv(settings),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -175,8 +222,8 @@ function cyclingAuthorization(tokens) {
  * The target applies to RS256 in steady state, the algorithm identity providers sign with by default; ES256 is
  * reported too (its signature check costs more CPU in OpenSSL), and so is the cold path.
  */
-export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSeconds, rounds, cleanup, log }) {
-  const versions = serverVersions();
+export async function benchmarkApi({ runtime = apiRuntimes().at(-1), projectDir, concurrency, seconds, warmUpSeconds, rounds, cleanup, log }) {
+  const versions = serverVersions(runtime);
   const idp = makeIdentityProvider();
   const jwksServer = await startJwksServer(idp.jwks);
   const stopJwks = cleanup.add('JWKS server', jwksServer.close);
@@ -189,7 +236,7 @@ export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSec
     // Never connected to: /v1/me and /healthz do not use the database.
     DATABASE_URL: 'postgresql://bench_app@127.0.0.1:1/bench?sslmode=verify-full',
   };
-  const api = await startApi(path.join(projectDir, 'api'), port, settings, cleanup);
+  const api = await startApi(runtime, path.join(projectDir, 'api'), port, settings, cleanup);
   // Every token is signed before the run and must outlive it, however long the rounds are made. The steady
   // token is verified once and then answered from the API's cache (at most 60 s at a time, then verified
   // again); the cold pool goes round faster than its tokens can come back to the cache.
@@ -238,7 +285,7 @@ export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSec
       measure: async (variant) => {
         const sample = await run(variant, seconds);
         const cpu = sample.cpuMicroseconds === undefined ? '' : `, server CPU ${sample.cpuMicroseconds.toFixed(0)} µs/request`;
-        log(`  api ${variant.name.padEnd(11)} ${sample.rps.toFixed(0)} requests/s${cpu}`);
+        log(`  api ${runtime.id} ${variant.name.padEnd(11)} ${sample.rps.toFixed(0)} requests/s${cpu}`);
         return sample;
       },
     });
@@ -255,6 +302,7 @@ export async function benchmarkApi({ projectDir, concurrency, seconds, warmUpSec
         'meRs256/meEs256: steady state, each connection reuses its token (verified once, then the verified-token cache answers; ' +
         'time claims, kid, scopes and tenant still checked per request); meRs256Cold/meEs256Cold: every request a token the API ' +
         `has not seen recently (${COLD_TOKEN_POOL} distinct tokens per algorithm, cycled, more than the cache's ${API_TOKEN_CACHE_ENTRIES}), full verification each time`,
+      runtime: runtime.id,
       server: { ...versions, processes: 1, accessLog: 'on (to /dev/null)', database: 'not used by these routes (never contacted)' },
       load: { generator: 'node:http closed loop, keep-alive', concurrency, secondsPerRound: seconds, warmUpSeconds, rounds },
       requestsPerSecond,

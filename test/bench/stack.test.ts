@@ -11,7 +11,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { debian13Root } from '../support/debian13.js';
+import { skipOrFail } from '../support/tools.js';
 
 interface ThroughputResult {
   completed: number;
@@ -51,7 +54,14 @@ interface StackLib {
   cpuSeconds(pid: number, options?: { withChildren?: boolean }): number | undefined;
   freePort(): Promise<number>;
 }
+interface ApiRuntime {
+  id: string;
+  spawnArgs(args: string[], cwd?: string): [string, string[]];
+}
+
 interface StackApi {
+  apiRuntimes(): ApiRuntime[];
+  apiToolMissing(runtime: ApiRuntime): string | undefined;
   makeIdentityProvider(): {
     jwks: { keys: Array<JsonWebKey & { kid: string; alg: string; use: string }> };
     accessToken(algorithm: 'RS256' | 'ES256', lifetimeSeconds?: number): string;
@@ -292,5 +302,22 @@ describe('the fake identity provider', () => {
     expect(Math.abs(Number(body.iat) - Date.now() / 1000)).toBeLessThan(5);
     const longer = decode(idp.accessToken(algorithm, 7200).split('.')[1] ?? '');
     expect(Number(longer.exp) - Number(longer.iat)).toBe(7200);
+  });
+});
+
+describe('where the api benchmark runs', () => {
+  it("measures first on Debian 13's FastAPI 0.115, the floor of the generated pyproject, then on Debian 12's", (context) => {
+    if (debian13Root() === undefined) return skipOrFail(context, 'no Debian 13 tree: run `bash .ci/debian13-root.sh` as root (or set SECURE_STACK_DEBIAN13_ROOT)');
+    const runtimes = api.apiRuntimes();
+    expect(runtimes.map((runtime) => runtime.id)).toEqual(['debian13', 'debian12']);
+    const versions = runtimes.map((runtime) => {
+      expect(api.apiToolMissing(runtime), runtime.id).toBeUndefined();
+      const [command, args] = runtime.spawnArgs(['-c', 'import fastapi; print(fastapi.__version__)']);
+      const result = spawnSync(command, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout.trim().split('.').map(Number);
+    });
+    expect(versions[0]![0]! > 0 || versions[0]![1]! >= 115).toBe(true);
+    expect(versions[1]![1]!).toBeLessThan(115);
   });
 });
