@@ -23,9 +23,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { debian13Root } from '../scripts/debian13-root.mjs';
 import { fetchOnce, measureThroughput } from './stack-load.mjs';
 import { cpuSeconds, freePort, interleavedRounds, overhead, summariseCpu, summariseField } from './stack-lib.mjs';
 
@@ -55,18 +56,6 @@ export function apiRuntimes() {
   if (root !== undefined) runtimes.push(chrootRuntime('debian13', root));
   runtimes.push({ id: 'debian12', spawnArgs: (args) => [PYTHON, args], prepare: (apiDir) => ({ cwd: apiDir, dispose: () => {} }) });
   return runtimes;
-}
-
-const DEBIAN13_DEFAULT_ROOT = '/var/cache/secure-stack/debian13';
-const DEBIAN13_STAMP = '.secure-stack-debian13.stamp';
-
-/** The Debian 13 root, as test/support/debian13.ts finds it: SECURE_STACK_DEBIAN13_ROOT or the default, with its stamp; chroot needs root. */
-function debian13Root() {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const candidate of [process.env.SECURE_STACK_DEBIAN13_ROOT, DEBIAN13_DEFAULT_ROOT]) {
-    if (candidate && existsSync(path.join(candidate, DEBIAN13_STAMP))) return path.resolve(candidate);
-  }
-  return undefined;
 }
 
 /** python3 inside a chroot: the api directory is copied under its /tmp (nothing outside the root is visible there). */

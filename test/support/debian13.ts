@@ -8,10 +8,7 @@ import { execa } from 'execa';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** Where `.ci/debian13-root.sh` builds the root unless SECURE_STACK_DEBIAN13_ROOT says otherwise. */
-export const DEBIAN13_DEFAULT_ROOT = '/var/cache/secure-stack/debian13';
-/** Written by the script inside the root, last, only after the root has been verified. */
-export const DEBIAN13_STAMP = '.secure-stack-debian13.stamp';
+export { DEBIAN13_DEFAULT_ROOT, DEBIAN13_STAMP, debian13Root } from '../../scripts/debian13-root.mjs';
 /** Generous: the generated suites take seconds, but a hung test must not hang CI. */
 const PYTEST_TIMEOUT_MS = 10 * 60_000;
 /** Never copied into the root: caches and environments that belong to the host. */
@@ -24,22 +21,6 @@ export interface PytestRun {
   passed: number;
   /** Failed tests plus errors (setup, teardown and collection errors), so `failed === 0` means clean. */
   failed: number;
-}
-
-function isReady(root: string): boolean {
-  return existsSync(path.join(root, DEBIAN13_STAMP));
-}
-
-/**
- * The Debian 13 root to use: SECURE_STACK_DEBIAN13_ROOT if it exists and has the stamp, else the default
- * cache path if ready, else undefined. Also undefined when not running as root, since chroot needs it.
- */
-export function debian13Root(): string | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const fromEnv = process.env.SECURE_STACK_DEBIAN13_ROOT;
-  if (fromEnv && isReady(fromEnv)) return path.resolve(fromEnv);
-  if (isReady(DEBIAN13_DEFAULT_ROOT)) return DEBIAN13_DEFAULT_ROOT;
-  return undefined;
 }
 
 /**
