@@ -2,6 +2,7 @@
 the verified-token cache (app.security.tokens) skips only the signature work, never a check that depends on
 the time, the key set or the route."""
 
+import asyncio
 import threading
 import time
 from typing import Any, Dict, List
@@ -10,11 +11,15 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from app.security import tokens
+from starlette.requests import Request
+
+from app.security import auth, tokens
+from app.security.auth import Authenticator
 from app.security.jwks import JwksKeyStore
+from app.security.ratelimit import AuthFailureLimiter
 from app.security.tokens import TokenError, TokenVerifier
 from drills.harness import JwksEndpoint
-from tests.conftest import AUDIENCE, ISSUER, TENANT_A, bearer
+from tests.conftest import AUDIENCE, ISSUER, TENANT_A, TENANT_B, bearer
 
 STEP_SECONDS = 10
 
@@ -150,136 +155,175 @@ def test_a_request_with_the_new_kid_waits_for_the_refetch_in_flight(make_harness
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_a_repeated_token_is_verified_once(make_verifier, make_token, decodes):
+@pytest.fixture(params=["verify", "verify_async"])
+def verify(request):
+    """Both ways in: ``verify`` (worker threads) and ``verify_async`` (the event loop, with its own hit path)."""
+    if request.param == "verify":
+        return lambda verifier, token: verifier.verify(token)
+    return lambda verifier, token: asyncio.run(verifier.verify_async(token))
+
+def test_a_repeated_token_is_verified_once(verify, make_verifier, make_token, decodes):
     verifier = make_verifier()
     token = make_token()
-    first, second = verifier.verify(token), verifier.verify(token)
+    first, second = verify(verifier, token), verify(verifier, token)
     assert second.claims == first.claims and second.kid == "rsa-1"
     assert decodes == [token]
     # A different token (another jti) is another entry: nothing is shared between tokens.
-    verifier.verify(make_token())
+    verify(verifier, make_token())
     assert len(decodes) == 2
 
 
 @pytest.mark.parametrize("token", ["é.b.c", "a.b.c\n", "a.b.c ", "a.b", "x" * 9000])
-def test_a_token_of_the_wrong_shape_is_malformed_whatever_its_characters(make_verifier, token):
+def test_a_token_of_the_wrong_shape_is_malformed_whatever_its_characters(verify, make_verifier, token):
     # The cache is looked up before the shape check: hashing must accept any text, and a miss still checks it.
     with pytest.raises(TokenError) as refused:
-        make_verifier().verify(token)
+        verify(make_verifier(), token)
     assert refused.value.reason == "malformed"
 
 
-def test_refusals_are_not_cached(make_verifier, make_token, keys, decodes):
+def test_refusals_are_not_cached(verify, make_verifier, make_token, keys, decodes):
     verifier = make_verifier()
     forged = make_token(key=keys.attacker, kid="rsa-1")
     for _ in range(2):
         with pytest.raises(TokenError) as refused:
-            verifier.verify(forged)
+            verify(verifier, forged)
         assert refused.value.reason == "bad_signature"
     assert len(decodes) == 2 and len(verifier.cache) == 0
 
 
-def test_an_expired_token_is_refused_even_when_cached(make_verifier, make_token, wall):
+def test_an_expired_token_is_refused_even_when_cached(verify, make_verifier, make_token, wall):
     verifier = make_verifier()
     token = make_token(exp=int(wall.now) + 120)
-    verifier.verify(token)
+    verify(verifier, token)
     wall.now += 120 + 31  # past exp and the 30 s leeway
     with pytest.raises(TokenError) as refused:
-        verifier.verify(token)
+        verify(verifier, token)
     assert refused.value.reason == "expired"
     assert refused.value.subject == "user-1"
 
 
-def test_a_cache_hit_checks_the_time_claims_again(make_verifier, make_token, wall, decodes):
+def test_a_cache_hit_checks_the_time_claims_again(verify, make_verifier, make_token, wall, decodes):
     # nbf 20 s ahead is inside the leeway: accepted and cached. After the clock steps back a minute, the same
     # entry is still fresh, but nbf is now beyond the leeway: the hit must refuse it, as a full check would.
     verifier = make_verifier()
     token = make_token(nbf=int(wall.now) + 20, iat=int(wall.now))
-    verifier.verify(token)
+    verify(verifier, token)
     wall.now -= 60
     with pytest.raises(TokenError) as refused:
-        verifier.verify(token)
+        verify(verifier, token)
     assert refused.value.reason == "not_yet_valid"
     assert decodes == [token]  # refused by the hit itself
 
 
-def test_an_entry_ends_at_the_token_exp_then_the_token_is_checked_in_full(make_verifier, make_token, wall, decodes):
+def test_an_entry_ends_at_the_token_exp_then_the_token_is_checked_in_full(
+    verify, make_verifier, make_token, wall, decodes
+):
     verifier = make_verifier()
     token = make_token(exp=int(wall.now) + 20)
-    verifier.verify(token)
+    verify(verifier, token)
     wall.now += 25  # past exp, inside the leeway: still valid, but only a full check may say so
-    verifier.verify(token)
+    verify(verifier, token)
     assert decodes == [token, token]
 
 
-def test_an_entry_lasts_at_most_the_cache_lifetime(make_verifier, make_token, wall, decodes):
+def test_an_entry_lasts_at_most_the_cache_lifetime(verify, make_verifier, make_token, wall, decodes):
     verifier = make_verifier()
     token = make_token(exp=int(wall.now) + 3600)
-    verifier.verify(token)
+    verify(verifier, token)
     wall.now += 59
-    verifier.verify(token)
+    verify(verifier, token)
     assert len(decodes) == 1
     wall.now += 2  # 61 s after it was verified
-    verifier.verify(token)
+    verify(verifier, token)
     assert len(decodes) == 2
 
 
-def test_the_cache_is_bounded_and_drops_the_oldest_first(make_verifier, make_token, decodes):
+def test_the_cache_is_bounded_and_drops_the_oldest_first(verify, make_verifier, make_token, decodes):
     verifier = make_verifier(cache_entries=3)
     issued = [make_token() for _ in range(5)]
     for token in issued:
-        verifier.verify(token)
+        verify(verifier, token)
     assert len(verifier.cache) == 3
-    verifier.verify(issued[-1])
+    verify(verifier, issued[-1])
     assert len(decodes) == 5  # the newest is still cached
-    verifier.verify(issued[0])
+    verify(verifier, issued[0])
     assert len(decodes) == 6  # the oldest was dropped: verified again
 
 
-def test_a_rekeyed_kid_refuses_its_cached_tokens_after_the_refresh(make_verifier, make_token, keys, jwks, clock):
+def test_a_rekeyed_kid_refuses_its_cached_tokens_after_the_refresh(
+    verify, make_verifier, make_token, keys, jwks, clock
+):
     # The identity provider publishes another key under the same kid: tokens of the old key must stop working
     # at the next refresh, exactly as without the cache.
     verifier = make_verifier()
     token = make_token()
-    verifier.verify(token)
+    verify(verifier, token)
     jwks.document = {"keys": [keys.jwk(keys.rsa2, "rsa-1", alg="RS256")]}
     clock.advance(301)  # past JWKS_CACHE_SECONDS: the next lookup refreshes the set
     with pytest.raises(TokenError) as refused:
-        verifier.verify(token)
+        verify(verifier, token)
     assert refused.value.reason == "bad_signature"
-    assert verifier.verify(make_token(key=keys.rsa2, kid="rsa-1")).kid == "rsa-1"
+    assert verify(verifier, make_token(key=keys.rsa2, kid="rsa-1")).kid == "rsa-1"
 
 
-def test_a_key_set_change_empties_the_cache(make_verifier, make_token, keys, jwks, clock):
+def test_a_key_set_change_empties_the_cache(verify, make_verifier, make_token, keys, jwks, clock):
     verifier = make_verifier()
     for _ in range(2):
-        verifier.verify(make_token())
+        verify(verifier, make_token())
     assert len(verifier.cache) == 2
     jwks.document = {"keys": jwks.document["keys"] + [keys.jwk(keys.rsa2, "rsa-2", alg="RS256")]}
     clock.advance(301)
-    verifier.verify(make_token(key=keys.ec1, kid="ec-1", alg="ES256"))  # refreshes: rsa-2 is new
+    verify(verifier, make_token(key=keys.ec1, kid="ec-1", alg="ES256"))  # refreshes: rsa-2 is new
     assert len(verifier.cache) == 1  # only the token verified after the change
 
 
-def test_a_refresh_that_changes_nothing_keeps_the_cache(make_verifier, make_token, jwks, clock, decodes):
+def test_a_refresh_that_changes_nothing_keeps_the_cache(verify, make_verifier, make_token, jwks, clock, decodes):
     verifier = make_verifier()
     token = make_token()
-    verifier.verify(token)
+    verify(verifier, token)
     clock.advance(301)
-    verifier.verify(token)
+    verify(verifier, token)
     assert jwks.fetches() == 2
     assert decodes == [token]
 
 
-def test_a_retired_kid_is_refused_after_the_refresh_even_when_cached(make_verifier, make_token, keys, jwks, clock):
+def test_a_retired_kid_is_refused_after_the_refresh_even_when_cached(
+    verify, make_verifier, make_token, keys, jwks, clock
+):
     verifier = make_verifier()
     token = make_token()
-    verifier.verify(token)
+    verify(verifier, token)
     jwks.document = {"keys": [keys.jwk(keys.ec1, "ec-1", alg="ES256")]}
     clock.advance(301)
     with pytest.raises(TokenError) as refused:
-        verifier.verify(token)
+        verify(verifier, token)
     assert refused.value.reason == "unknown_kid"
+
+
+def test_a_kid_dropped_by_a_refresh_another_token_caused_is_refused_at_once_even_when_cached(
+    verify, make_verifier, make_token, keys, jwks, clock
+):
+    # A token with a kid the verifier does not know makes it refetch the set, which no longer holds rsa-1 (nor
+    # that kid: refused before the cache learns of the new set). Right after, the set is fresh and a refetch is
+    # not allowed yet: the key store alone answers "rsa-1 is unknown", and a cached rsa-1 token must be refused
+    # then, not served from the cache.
+    verifier = make_verifier()
+    token = make_token()
+    verify(verifier, token)
+    jwks.document = {"keys": [keys.jwk(keys.rsa2, "rsa-2", alg="RS256")]}
+    clock.advance(31)  # past JWKS_MIN_REFRESH_SECONDS: an unknown kid may refetch
+    for presented, kid in ((make_token(key=keys.rsa2, kid="rsa-3"), "rsa-3"), (token, "rsa-1")):
+        with pytest.raises(TokenError) as refused:
+            verify(verifier, presented)
+        assert (refused.value.reason, refused.value.kid) == ("unknown_kid", kid)
+    assert jwks.fetches() == 2
+
+
+def test_a_token_longer_than_the_limit_is_refused_even_when_validly_signed(verify, make_verifier, make_token):
+    token = make_token(padding="x" * tokens.MAX_TOKEN_CHARS)
+    with pytest.raises(TokenError) as refused:
+        verify(make_verifier(), token)
+    assert refused.value.reason == "malformed"
 
 
 def test_a_cached_token_without_the_route_scope_still_gets_403(harness, make_token, decodes):
@@ -298,3 +342,33 @@ def test_a_cached_token_with_a_bad_tenant_still_gets_403(make_harness, make_toke
     assert [api.get("/v1/me", headers=bearer(token)).status_code for _ in range(2)] == [403, 403]
     assert decodes == [token]
     assert api.get("/v1/me", headers=bearer(make_token(tenant_id=TENANT_A))).status_code == 200
+
+
+def test_the_principal_is_derived_once_per_cached_token_and_per_authenticator(make_verifier, make_token, monkeypatch):
+    derivations: List[str] = []
+    original = auth.token_scopes
+
+    def counting(claims: Dict[str, Any]) -> frozenset:
+        derivations.append(claims["jti"])
+        return original(claims)
+
+    monkeypatch.setattr(auth, "token_scopes", counting)
+    verifier = make_verifier()
+    shared = {"verifier": verifier, "limiter": AuthFailureLimiter(5, 60), "tenant_claim": "tenant_id"}
+    multi = Authenticator(**shared, multi_tenant=True, fixed_tenant_id=None)
+    single = Authenticator(**shared, multi_tenant=False, fixed_tenant_id=TENANT_B)
+    token = make_token(tenant_id=TENANT_A)
+
+    def principal(authenticator: Authenticator, presented: str) -> Any:
+        return asyncio.run(authenticator.authenticate(_request(presented), []))
+
+    first, again = principal(multi, token), principal(multi, token)
+    assert again is first and first.tenant_id == TENANT_A and len(derivations) == 1
+    # Another authenticator sharing the verifier derives its own: the tenant comes from its own settings.
+    assert principal(single, token).tenant_id == TENANT_B and len(derivations) == 2
+    assert principal(multi, make_token(tenant_id=TENANT_A)) is not first and len(derivations) == 3
+
+
+def _request(token: str) -> Request:
+    headers = [(b"authorization", f"Bearer {token}".encode())]
+    return Request({"type": "http", "method": "GET", "path": "/v1/me", "headers": headers, "client": ("192.0.2.9", 1)})

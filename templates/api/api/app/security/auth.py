@@ -30,7 +30,7 @@ from starlette.requests import Request
 
 from app.security.events import security_event
 from app.security.ratelimit import AuthFailureLimiter
-from app.security.tokens import JwksUnreachable, TokenError, TokenVerifier, token_scopes
+from app.security.tokens import JwksUnreachable, TokenError, TokenVerifier, VerifiedToken, token_scopes
 
 REALM = 'Bearer realm="api"'
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -105,17 +105,19 @@ class Authenticator:
             )
             raise HTTPException(status_code=503) from None
 
-        claims, kid = verified.claims, verified.kid
-        jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
-        tenant_id = self._tenant(request, claims, kid)
-        principal = Principal(sub=claims["sub"], tenant_id=tenant_id, scopes=token_scopes(claims), kid=kid, jti=jti)
+        # The principal depends on the claims and this authenticator's settings only: derived once per verified
+        # token and kept with it in the verified-token cache. A tenant refusal is not kept: it raises every time.
+        principal = verified.derived.get(self)
+        if principal is None:
+            principal = self._principal(request, verified)
+            verified.derived[self] = principal
         request.state.principal = principal  # the security events of this request name its subject
 
         if required_scopes and not principal.scopes.issuperset(required_scopes):
             missing = [scope for scope in required_scopes if scope not in principal.scopes]
             security_event(
-                "authz_fail", request=request, reason="scope_missing", status=403, kid=kid, jti=jti,
-                resource_id=" ".join(missing),
+                "authz_fail", request=request, reason="scope_missing", status=403, kid=principal.kid,
+                jti=principal.jti, resource_id=" ".join(missing),
             )
             raise HTTPException(
                 status_code=403,
@@ -130,10 +132,16 @@ class Authenticator:
         if not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8")):
             self._fail(request, client, "bad_static_token", None, challenge=f'{REALM}, error="invalid_token"')
 
+    def _principal(self, request: Request, verified: VerifiedToken) -> Principal:
+        claims, kid = verified.claims, verified.kid
+        jti = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+        tenant_id = self._tenant(request, claims, kid)
+        return Principal(sub=claims["sub"], tenant_id=tenant_id, scopes=token_scopes(claims), kid=kid, jti=jti)
+
     def _admitted_client(self, request: Request) -> str:
         """The client's address, once the failure limiter lets it try again (429 with Retry-After until then)."""
-        address = request.client  # a new Address each time it is read
-        client = address.host if address else "unknown"
+        address = request.scope.get("client")  # what request.client reads, without building an Address
+        client = address[0] if address else "unknown"
         retry_after = self.limiter.retry_after(client)
         if retry_after is not None:
             security_event("excess_rate_limit_exceeded", request=request, reason="auth_failures", status=429)
@@ -141,10 +149,12 @@ class Authenticator:
         return client
 
     def _bearer_token(self, request: Request, client: str) -> str:
-        values = request.headers.getlist("authorization")
+        # What request.headers.getlist("authorization") returns, read from the ASGI scope, whose header names
+        # the server has lower-cased (ASGI spec), without building a Headers object on every request.
+        values = [value for name, value in request.scope["headers"] if name == b"authorization"]
         if not values:
             self._fail(request, client, "missing_token", None, challenge=REALM)
-        token = _bearer_credential(values[0]) if len(values) == 1 else None
+        token = _bearer_credential(values[0].decode("latin-1")) if len(values) == 1 else None
         if token is None:
             self._fail(request, client, "malformed_header", None, challenge=f'{REALM}, error="invalid_request"')
         return token

@@ -30,6 +30,8 @@ class AuthFailureLimiter:
 
     def retry_after(self, client: str) -> Optional[int]:
         """Seconds until the client may try again, or None when it is not limited."""
+        if not self._clients:
+            return None  # nobody has failed lately: the path of every authenticated request takes no lock
         now = self._clock()
         with self._lock:
             entry = self._clients.get(client)

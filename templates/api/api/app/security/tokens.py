@@ -39,7 +39,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Sequence
 
 import jwt
@@ -63,6 +63,9 @@ class VerifiedToken:
     claims: Dict[str, Any]  # shared by every request that presents the same token (cache): read it, never change it
     kid: str
     algorithm: str
+    # What a caller derives from these claims alone, kept as long as the cache keeps the token (app.security.auth
+    # keeps its Principal here, under its own key), so that a hit does not derive it again on every request.
+    derived: Dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class TokenError(Exception):
@@ -172,7 +175,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> VerifiedToken:
         """The verified claims of ``token``, or TokenError. May wait for a JWKS fetch: not on the event loop."""
-        presented = self._present(token)
+        presented = self._present(token, _digest(token))
         try:
             key = self._keys.get(presented.kid)
         except JwksUnavailable:
@@ -182,7 +185,13 @@ class TokenVerifier:
     async def verify_async(self, token: str) -> VerifiedToken:
         """``verify`` for the event loop: a key lookup that may fetch the JWKS or wait for a fetch runs in the
         threadpool; every other step (a cache hit, or the signature check) runs here, without a thread hop."""
-        presented = self._present(token)
+        digest = _digest(token)
+        cached = self.cache.get(digest)
+        if cached is not None:
+            verified = self._reuse(cached)
+            if verified is not None:
+                return verified
+        presented = self._present(token, digest)
         answered, key = self._keys.lookup_nowait(presented.kid)
         if not answered:
             try:
@@ -191,12 +200,23 @@ class TokenVerifier:
                 raise JwksUnreachable() from None
         return self._verify_with_key(presented, key)
 
-    def _present(self, token: str) -> _Presented:
-        """The checks that need no key: size, and (unless the same token is cached) shape and header."""
-        if len(token) > MAX_TOKEN_CHARS:
-            raise TokenError("malformed")
-        # UTF-8 so that any text can be hashed; a token of the right shape is ASCII, whose UTF-8 is itself.
-        digest = hashlib.sha256(token.encode("utf-8")).digest()
+    def _reuse(self, cached: _CacheEntry) -> Optional[VerifiedToken]:
+        """The cached verdict when the cache alone can stand for a verification made now (the steady state of a
+        client reusing its token), else None and the full path decides: the key set has to be fetched or waited
+        for, the kid has left it, the set changed since, or the entry outlived ``valid_until``. What a hit checks
+        is what the full path checks on a hit; this only skips building the objects that path needs."""
+        verified = cached.verified
+        answered, key = self._keys.lookup_nowait(verified.kid)
+        if not answered or key is None:
+            return None
+        now = self._clock()
+        if not self.cache.usable(cached, key.key_set_version, now):
+            return None
+        self._check_times(verified.claims, verified.kid, now)
+        return verified
+
+    def _present(self, token: str, digest: bytes) -> _Presented:
+        """The checks that need no key: shape and header, unless the same token is cached."""
         cached = self.cache.get(digest)
         if cached is not None:
             # The same text passed the shape and header checks below when it was cached.
@@ -310,6 +330,14 @@ class TokenVerifier:
         typed_access_token = isinstance(typ, str) and typ.lower() in _ACCESS_TOKEN_TYPES
         if not typed_access_token and "scope" not in claims and "scp" not in claims:
             raise TokenError("not_access_token", kid)
+
+
+def _digest(token: str) -> bytes:
+    """The cache key of ``token``; refuses one longer than MAX_TOKEN_CHARS before hashing it."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise TokenError("malformed")
+    # UTF-8 so that any text can be hashed; a token of the right shape is ASCII, whose UTF-8 is itself.
+    return hashlib.sha256(token.encode("utf-8")).digest()
 
 
 def _signed_subject(token: str) -> Optional[str]:
