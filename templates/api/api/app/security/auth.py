@@ -111,7 +111,9 @@ class Authenticator:
         if principal is None:
             principal = self._principal(request, verified)
             verified.derived[self] = principal
-        request.state.principal = principal  # the security events of this request name its subject
+        # request.state.principal, written into the scope's state dict that request.state wraps (the security
+        # events of this request name its subject) without building a State object on every request.
+        request.scope.setdefault("state", {})["principal"] = principal
 
         if required_scopes and not principal.scopes.issuperset(required_scopes):
             missing = [scope for scope in required_scopes if scope not in principal.scopes]

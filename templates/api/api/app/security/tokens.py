@@ -14,8 +14,8 @@ generic 401.
 
 Verified-token cache (the precedent is Envoy's jwt_authn ``jwt_cache_config``): checking a signature costs
 more CPU than the rest of a request, and a client sends the same access token until it expires. A token that
-passed every check is remembered, keyed by the SHA-256 of the token string (a hit is the same bytes, so the
-same signature), for at most ``cache_seconds`` (60) and never past its ``exp`` (no leeway). What a hit skips
+passed every check is remembered, keyed by the token text itself (a hit is the same text, compared in full by
+the dictionary, so the same signature; no hash of it to compute on every request), for at most ``cache_seconds`` (60) and never past its ``exp`` (no leeway). What a hit skips
 is only the work whose answer cannot change: parsing, the header checks, the signature and the static claim
 checks (``iss``, ``aud``, ``sub``, token type). What it still does on every request:
 
@@ -27,13 +27,13 @@ checks (``iss``, ``aud``, ``sub``, token type). What it still does on every requ
   without the cache;
 - the route's checks (scopes, tenant) run in app.security.auth whatever the cache says.
 
-Refusals are never cached. The cache holds at most ``cache_entries`` (10,000) tokens; the oldest goes first.
+Refusals are never cached. The cache holds at most ``cache_entries`` (10,000) tokens, each at most
+MAX_TOKEN_CHARS long and signed by the identity provider; the oldest goes first.
 ``verify_async`` is for the event loop: it hands the key lookup to the threadpool only when that lookup may
 fetch the JWKS or wait for a fetch (app.security.jwks), so verification never blocks other requests.
 """
 
 import base64
-import hashlib
 import json
 import re
 import threading
@@ -89,7 +89,6 @@ class _Presented:
     """A token that passed the checks made before any key is needed, and its cache entry if it has one."""
 
     token: str
-    digest: bytes
     kid: str
     algorithm: str
     header: Dict[str, Any]
@@ -105,7 +104,7 @@ class _CacheEntry:
 
 
 class VerifiedTokenCache:
-    """Verified tokens by the SHA-256 of their text, bounded, oldest out first, emptied on a key-set change."""
+    """Verified tokens by their text, bounded, oldest out first, emptied on a key-set change."""
 
     def __init__(self, max_entries: int, max_seconds: float):
         if max_entries < 1 or max_seconds <= 0:
@@ -119,16 +118,16 @@ class VerifiedTokenCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, digest: bytes) -> Optional[_CacheEntry]:
-        return self._entries.get(digest)
+    def get(self, token: str) -> Optional[_CacheEntry]:
+        return self._entries.get(token)
 
     def usable(self, entry: _CacheEntry, key_set_version: int, now: float) -> bool:
         """Whether a hit may stand for a verification made now with the key set at ``key_set_version``."""
         return entry.key_set_version == key_set_version and now < entry.valid_until
 
-    def discard(self, digest: bytes) -> None:
+    def discard(self, token: str) -> None:
         with self._lock:
-            self._entries.pop(digest, None)
+            self._entries.pop(token, None)
 
     def follow_key_set(self, key_set_version: int) -> None:
         """Empties the cache when a newer key set than the one its entries were verified with is in use."""
@@ -138,14 +137,14 @@ class VerifiedTokenCache:
                     self._entries.clear()
                     self._key_set_version = key_set_version
 
-    def put(self, digest: bytes, entry: _CacheEntry, now: float) -> None:
+    def put(self, token: str, entry: _CacheEntry, now: float) -> None:
         if now >= entry.valid_until:
             return
         with self._lock:
             if entry.key_set_version != self._key_set_version:
                 return  # verified with a key of a set that has been replaced meanwhile: do not keep it
-            self._entries[digest] = entry
-            self._entries.move_to_end(digest)
+            self._entries[token] = entry
+            self._entries.move_to_end(token)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
@@ -175,7 +174,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> VerifiedToken:
         """The verified claims of ``token``, or TokenError. May wait for a JWKS fetch: not on the event loop."""
-        presented = self._present(token, _digest(token))
+        presented = self._present(_within_size(token))
         try:
             key = self._keys.get(presented.kid)
         except JwksUnavailable:
@@ -185,13 +184,12 @@ class TokenVerifier:
     async def verify_async(self, token: str) -> VerifiedToken:
         """``verify`` for the event loop: a key lookup that may fetch the JWKS or wait for a fetch runs in the
         threadpool; every other step (a cache hit, or the signature check) runs here, without a thread hop."""
-        digest = _digest(token)
-        cached = self.cache.get(digest)
+        cached = self.cache.get(_within_size(token))
         if cached is not None:
             verified = self._reuse(cached)
             if verified is not None:
                 return verified
-        presented = self._present(token, digest)
+        presented = self._present(token)
         answered, key = self._keys.lookup_nowait(presented.kid)
         if not answered:
             try:
@@ -215,13 +213,13 @@ class TokenVerifier:
         self._check_times(verified.claims, verified.kid, now)
         return verified
 
-    def _present(self, token: str, digest: bytes) -> _Presented:
+    def _present(self, token: str) -> _Presented:
         """The checks that need no key: shape and header, unless the same token is cached."""
-        cached = self.cache.get(digest)
+        cached = self.cache.get(token)
         if cached is not None:
             # The same text passed the shape and header checks below when it was cached.
             verified = cached.verified
-            return _Presented(token, digest, verified.kid, verified.algorithm, cached.header, cached)
+            return _Presented(token, verified.kid, verified.algorithm, cached.header, cached)
         if not _TOKEN_SHAPE.fullmatch(token):
             raise TokenError("malformed")
         try:
@@ -238,7 +236,7 @@ class TokenVerifier:
         typ = header.get("typ")
         if typ is not None and (not isinstance(typ, str) or typ.lower() not in ("jwt",) + _ACCESS_TOKEN_TYPES):
             raise TokenError("not_access_token", kid)
-        return _Presented(token, digest, kid, algorithm, header, None)
+        return _Presented(token, kid, algorithm, header, None)
 
     def _verify_with_key(self, presented: _Presented, key: Optional[SigningKey]) -> VerifiedToken:
         """The rest of ``verify`` once the current key for the token's kid is known (after any refresh)."""
@@ -253,7 +251,7 @@ class TokenVerifier:
             if self.cache.usable(cached, key.key_set_version, now):
                 self._check_times(cached.verified.claims, kid, now)
                 return cached.verified
-            self.cache.discard(presented.digest)  # outlived: verify the token again from scratch
+            self.cache.discard(token)  # outlived: verify the token again from scratch
         if not _key_fits(key, algorithm):
             raise TokenError("key_alg_mismatch", kid)
 
@@ -301,7 +299,7 @@ class TokenVerifier:
         self._check_times(claims, kid, now)
         verified = VerifiedToken(claims=claims, kid=kid, algorithm=algorithm)
         valid_until = min(float(claims["exp"]), now + self.cache.max_seconds)
-        self.cache.put(presented.digest, _CacheEntry(verified, header, key.key_set_version, valid_until), now)
+        self.cache.put(token, _CacheEntry(verified, header, key.key_set_version, valid_until), now)
         return verified
 
     def _check_times(self, claims: Dict[str, Any], kid: str, now: float) -> None:
@@ -332,12 +330,11 @@ class TokenVerifier:
             raise TokenError("not_access_token", kid)
 
 
-def _digest(token: str) -> bytes:
-    """The cache key of ``token``; refuses one longer than MAX_TOKEN_CHARS before hashing it."""
+def _within_size(token: str) -> str:
+    """``token``, unless it is longer than MAX_TOKEN_CHARS (refused before it is looked up, parsed or kept)."""
     if len(token) > MAX_TOKEN_CHARS:
         raise TokenError("malformed")
-    # UTF-8 so that any text can be hashed; a token of the right shape is ASCII, whose UTF-8 is itself.
-    return hashlib.sha256(token.encode("utf-8")).digest()
+    return token
 
 
 def _signed_subject(token: str) -> Optional[str]:
