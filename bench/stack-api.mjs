@@ -6,7 +6,7 @@
  *
  * - steady state (the target): each connection sends the same token on every request, as a real client does
  *   for the token's lifetime. The API verifies it once and then answers from its verified-token cache (its
- *   time claims, kid, scopes and tenant are still checked on every request; app/security/tokens.py);
+ *   time claims, kid and scopes are still checked on every request; app/security/tokens.py);
  * - cold (reported, not a target): every request carries a token the API has not seen recently, from a pool
  *   of distinct pre-signed tokens larger than the cache, sent in turn, so every lookup misses and every
  *   request pays the full verification (parsing, signature, claims).
@@ -289,7 +289,7 @@ export async function benchmarkApi({ runtime = apiRuntimes().at(-1), projectDir,
         'requests/s of GET /v1/me (bearer token checked on every request against a cached JWKS) vs GET /healthz (public, async) ' +
         'on one uvicorn process of the generated API; overhead = 1 - rps(/v1/me)/rps(/healthz), medians of interleaved rounds. ' +
         'meRs256/meEs256: steady state, each connection reuses its token (verified once, then the verified-token cache answers; ' +
-        'time claims, kid, scopes and tenant still checked per request); meRs256Cold/meEs256Cold: every request a token the API ' +
+        'time claims, kid and scopes still checked per request); meRs256Cold/meEs256Cold: every request a token the API ' +
         `has not seen recently (${COLD_TOKEN_POOL} distinct tokens per algorithm, cycled, more than the cache's ${API_TOKEN_CACHE_ENTRIES}), full verification each time`,
       runtime: runtime.id,
       server: { ...versions, processes: 1, accessLog: 'on (to /dev/null)', database: 'not used by these routes (never contacted)' },

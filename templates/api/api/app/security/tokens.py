@@ -15,9 +15,10 @@ generic 401.
 Verified-token cache (the precedent is Envoy's jwt_authn ``jwt_cache_config``): checking a signature costs
 more CPU than the rest of a request, and a client sends the same access token until it expires. A token that
 passed every check is remembered, keyed by the token text itself (a hit is the same text, compared in full by
-the dictionary, so the same signature; no hash of it to compute on every request), for at most ``cache_seconds`` (60) and never past its ``exp`` (no leeway). What a hit skips
-is only the work whose answer cannot change: parsing, the header checks, the signature and the static claim
-checks (``iss``, ``aud``, ``sub``, token type). What it still does on every request:
+the dictionary, so the same signature; no digest to compute on every request), for at most ``cache_seconds``
+(60) and never past its ``exp`` (no leeway). What a hit skips is only the work whose answer cannot change:
+parsing, the header checks, the signature and the static claim checks (``iss``, ``aud``, ``sub``, token type).
+What it still does on every request:
 
 - ``exp``, ``nbf`` and ``iat`` are checked against the clock again, with the same leeway;
 - the key is looked up by ``kid`` again, so a stale key set is refreshed as before and a kid that left the set
@@ -25,7 +26,9 @@ checks (``iss``, ``aud``, ``sub``, token type). What it still does on every requ
 - an entry counts only under the key-set version it was verified with: a JWKS refresh that changes the set
   (a kid added, removed or re-keyed) empties the cache, so a retired key stops working exactly when it did
   without the cache;
-- the route's checks (scopes, tenant) run in app.security.auth whatever the cache says.
+- the route's scope check runs in app.security.auth on every request. The principal it derives from the claims
+  (subject, tenant, scopes) depends on nothing else, so it is kept with the entry (``VerifiedToken.derived``);
+  a token whose tenant is refused is refused again on every request (a refusal is never kept).
 
 Refusals are never cached. The cache holds at most ``cache_entries`` (10,000) tokens, each at most
 MAX_TOKEN_CHARS long and signed by the identity provider; the oldest goes first.
