@@ -162,6 +162,14 @@ def verify(request):
         return lambda verifier, token: verifier.verify(token)
     return lambda verifier, token: asyncio.run(verifier.verify_async(token))
 
+
+@pytest.fixture()
+def cached(verify, make_verifier, make_token):
+    """A verifier and a token it has just verified (and so cached), through the same entry point as the test."""
+    verifier, token = make_verifier(), make_token()
+    verify(verifier, token)
+    return verifier, token
+
 def test_a_repeated_token_is_verified_once(verify, make_verifier, make_token, decodes):
     verifier = make_verifier()
     token = make_token()
@@ -250,14 +258,10 @@ def test_the_cache_is_bounded_and_drops_the_oldest_first(verify, make_verifier, 
     assert len(decodes) == 6  # the oldest was dropped: verified again
 
 
-def test_a_rekeyed_kid_refuses_its_cached_tokens_after_the_refresh(
-    verify, make_verifier, make_token, keys, jwks, clock
-):
+def test_a_rekeyed_kid_refuses_its_cached_tokens_after_the_refresh(verify, cached, make_token, keys, jwks, clock):
     # The identity provider publishes another key under the same kid: tokens of the old key must stop working
     # at the next refresh, exactly as without the cache.
-    verifier = make_verifier()
-    token = make_token()
-    verify(verifier, token)
+    verifier, token = cached
     jwks.document = {"keys": [keys.jwk(keys.rsa2, "rsa-1", alg="RS256")]}
     clock.advance(301)  # past JWKS_CACHE_SECONDS: the next lookup refreshes the set
     with pytest.raises(TokenError) as refused:
@@ -287,12 +291,8 @@ def test_a_refresh_that_changes_nothing_keeps_the_cache(verify, make_verifier, m
     assert decodes == [token]
 
 
-def test_a_retired_kid_is_refused_after_the_refresh_even_when_cached(
-    verify, make_verifier, make_token, keys, jwks, clock
-):
-    verifier = make_verifier()
-    token = make_token()
-    verify(verifier, token)
+def test_a_retired_kid_is_refused_after_the_refresh_even_when_cached(verify, cached, keys, jwks, clock):
+    verifier, token = cached
     jwks.document = {"keys": [keys.jwk(keys.ec1, "ec-1", alg="ES256")]}
     clock.advance(301)
     with pytest.raises(TokenError) as refused:
@@ -301,15 +301,13 @@ def test_a_retired_kid_is_refused_after_the_refresh_even_when_cached(
 
 
 def test_a_kid_dropped_by_a_refresh_another_token_caused_is_refused_at_once_even_when_cached(
-    verify, make_verifier, make_token, keys, jwks, clock
+    verify, cached, make_token, keys, jwks, clock
 ):
     # A token with a kid the verifier does not know makes it refetch the set, which no longer holds rsa-1 (nor
     # that kid: refused before the cache learns of the new set). Right after, the set is fresh and a refetch is
     # not allowed yet: the key store alone answers "rsa-1 is unknown", and a cached rsa-1 token must be refused
     # then, not served from the cache.
-    verifier = make_verifier()
-    token = make_token()
-    verify(verifier, token)
+    verifier, token = cached
     jwks.document = {"keys": [keys.jwk(keys.rsa2, "rsa-2", alg="RS256")]}
     clock.advance(31)  # past JWKS_MIN_REFRESH_SECONDS: an unknown kid may refetch
     for presented, kid in ((make_token(key=keys.rsa2, kid="rsa-3"), "rsa-3"), (token, "rsa-1")):
