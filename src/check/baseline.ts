@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { mapping, validate } from '../config/validation.js';
+import { hexSha256, mapping, nonEmptyString, validate } from '../config/validation.js';
 import { UsageError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../package-root.js';
 import type { Finding } from './finding.js';
@@ -22,7 +22,6 @@ export const BASELINE_SCHEMA_VERSION = 1;
 /** The key of our fingerprint in SARIF `partialFingerprints` (versioned: a new recipe gets a new key). */
 export const FINGERPRINT_KEY = 'secureStackFinding/v1';
 
-const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 const baselineSchema = mapping(v.strictObject({
   schemaVersion: v.literal(BASELINE_SCHEMA_VERSION),
   tool: mapping(v.strictObject({ name: nonEmptyString, version: nonEmptyString })),
@@ -31,7 +30,7 @@ const baselineSchema = mapping(v.strictObject({
       v.strictObject({
         controlId: nonEmptyString,
         file: nonEmptyString,
-        fingerprint: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256')),
+        fingerprint: hexSha256,
       }),
     ),
   ),

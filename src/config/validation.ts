@@ -56,6 +56,12 @@ export function mapping<Schema extends v.GenericSchema<Record<string, unknown>>>
   return v.pipe(mappingInput, schema);
 }
 
+/** A string with at least one character. */
+export const nonEmptyString = v.pipe(v.string(), v.minLength(1));
+
+/** A SHA-256 as lower-case hex: the manifest's file hashes, the baseline's fingerprints. */
+export const hexSha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'));
+
 /** `v.picklist` whose issue lists the accepted values: `expected one of aws|gcp|azure|none`. */
 export function oneOf<const Options extends readonly string[]>(options: Options): v.PicklistSchema<Options, string> {
   return v.picklist(options, `expected one of ${options.join('|')}`);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { stringifyPlainYaml } from './plain-yaml.js';
 import * as v from 'valibot';
 import { answersSchema, LAYER_IDS } from '../answers/schema.js';
-import { mapping, oneOf, validOrThrow } from '../config/validation.js';
+import { hexSha256, mapping, nonEmptyString, oneOf, validOrThrow } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { yamlLibrary } from '../config/yaml-library.js';
 import { getControl } from '../controls/catalog.js';
@@ -15,9 +15,7 @@ import { getControl } from '../controls/catalog.js';
 export const MANIFEST_FILE = '.secure-stack.yaml';
 export const MANIFEST_SCHEMA_VERSION = 1;
 
-const sha256Schema = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256'));
 const layerIdSchema = oneOf(['base', ...LAYER_IDS]);
-const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 /** A base image as the templates name it: `name:tag` or `registry/path:tag`, never with a digest. */
 const IMAGE_REFERENCE = /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const baseImageDigestsSchema = mapping(
@@ -60,7 +58,7 @@ export const generatedComponentSchema = mapping(
     generator: oneOf(['route', 'table', 'action', 'page', 'secret']),
     name: nonEmptyString,
     generatedOn: isoDateSchema,
-    files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ sha256: sha256Schema })))),
+    files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ sha256: hexSha256 })))),
   }),
 );
 
@@ -88,7 +86,7 @@ export const manifestSchema = mapping(v.strictObject({
    * Absent when nothing was pinned.
    */
   baseImageDigests: v.optional(baseImageDigestsSchema),
-  files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ layer: layerIdSchema, sha256: sha256Schema })))),
+  files: mapping(v.record(nonEmptyString, mapping(v.strictObject({ layer: layerIdSchema, sha256: hexSha256 })))),
   /**
    * Components stamped out by `secure-stack gen` (route, table, action, page, secret): which generator, the name it was
    * given, and the hash of each file it created as created. Kept apart from `files` (what the templates render for

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as v from 'valibot';
-import { mapping, oneOf, validate } from '../config/validation.js';
+import { mapping, nonEmptyString, oneOf, validate } from '../config/validation.js';
 import { parseYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -18,7 +18,7 @@ const LOCKABLE_KEYS = ANSWER_KEYS.filter((key) => key !== 'projectName') as Excl
 
 const presetFileSchema = mapping(v.strictObject({
   description: v.optional(v.pipe(v.string(), v.maxLength(500))),
-  extends: v.optional(v.pipe(v.string(), v.minLength(1))),
+  extends: v.optional(nonEmptyString),
   answers: v.optional(presetAnswersSchema),
   locked: v.optional(v.array(oneOf(LOCKABLE_KEYS))),
 }));

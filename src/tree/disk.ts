@@ -210,7 +210,7 @@ export class DiskAdapter {
         entry.renamed = true;
       }
       const replacedIn = targets.filter((target) => target.replaces).map((target) => target.directory);
-      await Promise.all(directories.leaves(replacedIn).map((directory) => fsyncDirectory(directory)));
+      await Promise.all(directories.absolutePaths(replacedIn).map((directory) => fsyncDirectory(directory)));
     } catch (error) {
       for (const entry of staged) {
         if (entry.fd !== undefined) fs.closeSync(entry.fd);
@@ -273,7 +273,6 @@ export class DiskAdapter {
   private makeDirectoryInside(relativeDir: string): void {
     new DirectoryGuard(this.root).ensure(relativeDir === '.' || relativeDir === '' ? '' : toSafeRelativePath(relativeDir));
   }
-
 }
 
 /**
@@ -369,7 +368,7 @@ class DirectoryGuard {
   }
 
   /** Absolute paths of the given directories, once each. */
-  leaves(relativeDirs: readonly string[]): string[] {
+  absolutePaths(relativeDirs: readonly string[]): string[] {
     return [...new Set(relativeDirs.map((relative) => this.checked.get(relative === '.' ? '' : relative)!))];
   }
 

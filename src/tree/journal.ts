@@ -12,7 +12,7 @@
  * done already, a removal of a missing file is done already, so replaying is idempotent (roll forward).
  */
 import * as v from 'valibot';
-import { mapping, validOrThrow } from '../config/validation.js';
+import { mapping, nonEmptyString, validOrThrow } from '../config/validation.js';
 import { SecureStackError } from '../errors.js';
 import type { DiskAdapter } from './disk.js';
 import { toSafeRelativePath } from './paths.js';
@@ -34,7 +34,6 @@ export interface JournalOptions {
 
 export type JournalChange = { path: string; delete: true } | { path: string; content: Buffer; executable: boolean };
 
-const nonEmptyString = v.pipe(v.string(), v.minLength(1));
 const operationSchema = v.variant('action', [
   v.strictObject({ action: v.literal('replace'), path: nonEmptyString, staged: nonEmptyString }),
   v.strictObject({ action: v.literal('delete'), path: nonEmptyString }),
